@@ -1,0 +1,41 @@
+"""Weighted criterion matching: the ICP fit kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["weighted_contributions", "weighted_fit"]
+
+
+def weighted_contributions(
+    matches: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per-criterion contribution ``weight_k * match_k / sum(weight)``.
+
+    ``matches`` has shape ``(n_rows, n_criteria)``; the result has the same
+    shape. Its rows summed left to right give :func:`weighted_fit` exactly.
+    """
+    share = weights / weights.sum()
+    contributions: npt.NDArray[np.float64] = matches * share
+    return contributions
+
+
+def weighted_fit(
+    matches: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``sum_k weight_k * match_k / sum_k weight_k`` per row.
+
+    Accumulates one criterion at a time (a loop over the few criteria, never
+    over rows) so memory stays at one float column and the order of the
+    additions equals a left-to-right row sum of
+    :func:`weighted_contributions`.
+    """
+    share = weights / weights.sum()
+    fit = np.zeros(matches.shape[0], dtype=np.float64)
+    for k in range(matches.shape[1]):
+        # add 0.0 rather than skipping so the summation order never changes
+        fit += np.where(matches[:, k], share[k], 0.0)
+    # shares that sum to 1 + ulp must not push a full match above 1
+    np.minimum(fit, 1.0, out=fit)
+    return fit

@@ -1,0 +1,177 @@
+"""The one validation layer: checks run once at the public boundary.
+
+Everything below this module (``bbmkit._kernels``) takes plain, already
+checked numpy arrays and never validates.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bbmkit._exceptions import ValidationError, ValidationTypeError
+
+__all__ = [
+    "as_bool_array",
+    "check_band",
+    "check_frame",
+    "check_in_choices",
+    "check_number",
+    "check_rate",
+    "fmt",
+    "require_columns",
+]
+
+_MAX_SHOWN = 8
+
+
+def fmt(value: Any) -> str:
+    """Short repr of a user value for an error message."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _list(items: Iterable[Any]) -> str:
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:_MAX_SHOWN])
+    if len(items) > _MAX_SHOWN:
+        shown += f", ... ({len(items)} in all)"
+    return shown
+
+
+def check_frame(frame: object, *, name: str = "frame") -> pd.DataFrame:
+    """Return ``frame`` if it is a pandas DataFrame, else raise a type error."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationTypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    return frame
+
+
+def require_columns(
+    frame: pd.DataFrame, columns: Iterable[Hashable], *, name: str = "frame"
+) -> None:
+    """Raise if any of ``columns`` is missing from ``frame``."""
+    have = list(frame.columns)
+    present = set(have)
+    for column in columns:
+        if column not in present:
+            raise ValidationError(f"column {column!r} is missing from {name} (have: {_list(have)})")
+
+
+def check_number(
+    value: object,
+    *,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    context: str = "",
+) -> float:
+    """Return ``value`` as a float after checking it is a finite real number.
+
+    Booleans and strings are rejected: ``"10"`` is not a number of points.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ValidationTypeError(
+            f"{name} must be a real number, got {fmt(value)} ({type(value).__name__}){context}"
+        )
+    number = float(value)
+    ok = math.isfinite(number)
+    if ok and low is not None:
+        ok = number >= low if low_inclusive else number > low
+    if ok and high is not None:
+        ok = number <= high if high_inclusive else number < high
+    if not ok:
+        bounds = _range_text(low, high, low_inclusive, high_inclusive)
+        raise ValidationError(f"{name} must be a finite number{bounds}, got {fmt(value)}{context}")
+    return number
+
+
+def _range_text(low: float | None, high: float | None, low_inc: bool, high_inc: bool) -> str:
+    if low is not None and high is not None:
+        left = "[" if low_inc else "("
+        right = "]" if high_inc else ")"
+        return f" in {left}{_num(low)}, {_num(high)}{right}"
+    if low is not None:
+        return f" {'>=' if low_inc else '>'} {_num(low)}"
+    if high is not None:
+        return f" {'<=' if high_inc else '<'} {_num(high)}"
+    return ""
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def check_rate(value: object, *, name: str) -> float:
+    """A finite number in [0, 1]."""
+    return check_number(value, name=name, low=0.0, high=1.0)
+
+
+def check_band(band: object, *, name: str = "band") -> tuple[float, float]:
+    """A ``(low, high)`` pair of rates with ``low <= high``."""
+    if isinstance(band, str | bytes) or not isinstance(band, Sequence):
+        raise ValidationTypeError(f"{name} must be a (low, high) pair of rates, got {fmt(band)}")
+    if len(band) != 2:
+        raise ValidationError(
+            f"{name} must be a (low, high) pair of rates, got {len(band)} values: {fmt(band)}"
+        )
+    low = check_rate(band[0], name=f"{name} low")
+    high = check_rate(band[1], name=f"{name} high")
+    if low > high:
+        raise ValidationError(f"{name} low must be <= high, got {fmt(tuple(band))}")
+    return low, high
+
+
+def check_in_choices(value: object, *, name: str, choices: Sequence[str]) -> str:
+    """One of a fixed set of option strings."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationError(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {fmt(value)}"
+        )
+    return value
+
+
+def as_bool_array(values: object, *, name: str) -> npt.NDArray[np.bool_]:
+    """A one-dimensional boolean array from a bool/0-1 Series, array or list.
+
+    Missing values are an error: an unknown status cannot be counted as
+    either answer without changing the result.
+    """
+    if isinstance(values, pd.DataFrame):
+        raise ValidationTypeError(
+            f"{name} must be one-dimensional (a Series or array), got a DataFrame"
+        )
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if series.ndim != 1:
+        raise ValidationError(f"{name} must be one-dimensional")
+    missing = series.isna().to_numpy()
+    if missing.any():
+        first = series.index[int(np.argmax(missing))]
+        raise ValidationError(
+            f"{name} has {int(missing.sum())} missing value(s) (first at index "
+            f"{fmt(first)}); decide whether they are ICP before counting"
+        )
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        arr = series.to_numpy()
+        bad = (arr != 0) & (arr != 1)
+        if bad.any():
+            raise ValidationError(
+                f"{name} must be boolean (True/False or 0/1), got {fmt(arr[int(np.argmax(bad))])}"
+            )
+        return arr.astype(bool)
+    if series.dtype == object and pd.api.types.infer_dtype(series) == "boolean":
+        return series.to_numpy(dtype=bool)
+    raise ValidationTypeError(
+        f"{name} must be boolean (True/False or 0/1), got dtype {series.dtype}"
+    )

@@ -1,0 +1,823 @@
+"""ICP fit: how well leads and accounts match an Ideal Customer Profile.
+
+A profile is a list of weighted criteria on firmographic columns. A row's
+fit is the weighted share of the criteria it matches,
+
+    fit = sum(weight_i * match_i) / sum(weight_i),   in [0, 1],
+
+and it is an ICP row when ``fit >= threshold``. A missing value in a
+criterion's column never matches that criterion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Literal, TypeAlias, cast
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import weighted_contributions, weighted_fit
+from bbmkit._validation import check_frame, check_number, check_rate, fmt
+from bbmkit._validation import require_columns as _require_columns
+
+__all__ = [
+    "AtLeast",
+    "AtMost",
+    "Between",
+    "Criterion",
+    "Equals",
+    "ICPProfile",
+    "OneOf",
+    "at_least",
+    "at_most",
+    "between",
+    "equals",
+    "one_of",
+]
+
+Scalar: TypeAlias = str | int | float | bool
+Closed: TypeAlias = Literal["both", "left", "right", "neither"]
+_CLOSED: tuple[str, ...] = ("both", "left", "right", "neither")
+
+# Fits are sums of at most a few dozen shares, each rounded once; a fit that
+# should equal the threshold may land a few ulps below it.
+_FIT_TOLERANCE = 1e-12
+
+
+# --------------------------------------------------------------------------
+# converters and validators shared by the criteria
+
+
+def _real_to_float(value: object) -> object:
+    """Convert real numbers to float; leave anything else for the validator."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    ):
+        return float(value)
+    return value
+
+
+def _optional_real_to_float(value: object) -> object:
+    return None if value is None else _real_to_float(value)
+
+
+def _context(instance: Criterion) -> str:
+    return f" for criterion {instance.name!r}"
+
+
+def _validate_weight(instance: Criterion, _: attrs.Attribute[float], value: object) -> None:
+    check_number(value, name="weight", low=0.0, low_inclusive=False, context=_context(instance))
+
+
+def _validate_label(_: Criterion, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise ValidationTypeError(f"{attribute.name} must be a non-empty string, got {fmt(value)}")
+
+
+def _scalar(value: object) -> object:
+    """Normalise numpy scalars to Python ones so profiles stay JSON data."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _check_scalar(value: object, *, name: str, criterion: Criterion) -> None:
+    if not isinstance(value, str | int | float | bool):
+        raise ValidationTypeError(
+            f"{name} must be a string, number or bool, got {fmt(value)} "
+            f"({type(value).__name__}){_context(criterion)}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(
+            f"{name} must not be {fmt(value)}{_context(criterion)}; missing values "
+            "never match, so there is nothing to compare with"
+        )
+
+
+def _values_converter(values: object) -> object:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        return values  # the validator explains
+    return tuple(_scalar(v) for v in values)
+
+
+# --------------------------------------------------------------------------
+# criteria
+
+
+@attrs.frozen(repr=False)
+class Criterion:
+    """Base class of the ICP criteria: one weighted test on one column.
+
+    Use the constructors :func:`one_of`, :func:`equals`, :func:`between`,
+    :func:`at_least` and :func:`at_most` rather than the classes.
+    """
+
+    kind: ClassVar[str] = ""
+
+    column: str = attrs.field(validator=_validate_label)
+    weight: float = attrs.field(
+        default=1.0, kw_only=True, converter=_real_to_float, validator=_validate_weight
+    )
+    name: str = attrs.field(kw_only=True, validator=_validate_label)
+
+    @name.default
+    def _default_name(self) -> str:
+        return self.column
+
+    # ---- behaviour -------------------------------------------------------
+
+    def match(self, frame: pd.DataFrame) -> pd.Series:
+        """Whether each row of ``frame`` meets the criterion (missing = no).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import at_least
+        >>> at_least("employees", 100).match(pd.DataFrame({"employees": [50, 100, None]}))
+        0    False
+        1     True
+        2    False
+        Name: employees, dtype: bool
+        """
+        frame = check_frame(frame)
+        _require_columns(frame, [self.column])
+        return pd.Series(self._mask(frame[self.column]), index=frame.index, name=self.name)
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        raise NotImplementedError
+
+    # ---- plain data ------------------------------------------------------
+
+    def _params(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The criterion as JSON-ready plain data (see :meth:`ICPProfile.to_dict`)."""
+        return {
+            "kind": self.kind,
+            "column": self.column,
+            **self._params(),
+            "weight": self.weight,
+            "name": self.name,
+        }
+
+    def __repr__(self) -> str:
+        params = self._params()
+        positional = [repr(self.column)]
+        keywords = []
+        for key, value in params.items():
+            if key in self._positional:
+                positional.append(repr(value))
+            elif value != self._defaults.get(key):
+                keywords.append(f"{key}={value!r}")
+        keywords.append(f"weight={self.weight!r}")
+        if self.name != self.column:
+            keywords.append(f"name={self.name!r}")
+        return f"{self.kind}({', '.join(positional + keywords)})"
+
+    _positional: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, object]] = {}
+
+
+def _numeric_values(criterion: Criterion, column: pd.Series) -> npt.NDArray[np.float64]:
+    """The column as float64 with NaN for missing; numeric columns only."""
+    dtype = column.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        raise ValidationTypeError(
+            f"criterion {criterion.name!r} ({criterion.kind}) needs a numeric column, "
+            f"column {criterion.column!r} has dtype {dtype}"
+        )
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _is_text_dtype(dtype: object) -> bool:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _is_text_dtype(dtype.categories.dtype)
+    return isinstance(dtype, pd.StringDtype)
+
+
+def _isin_mask(
+    criterion: Criterion, column: pd.Series, values: tuple[Scalar, ...]
+) -> npt.NDArray[np.bool_]:
+    dtype = column.dtype
+    numeric_column = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    if numeric_column and not isinstance(dtype, pd.CategoricalDtype):
+        texts = [v for v in values if isinstance(v, str)]
+        if texts:
+            raise ValidationTypeError(
+                f"criterion {criterion.name!r} compares numeric column {criterion.column!r} "
+                f"(dtype {dtype}) with text {fmt(texts[0])}"
+            )
+    elif _is_text_dtype(dtype):
+        others = [v for v in values if not isinstance(v, str)]
+        if others:
+            raise ValidationTypeError(
+                f"criterion {criterion.name!r} compares text column {criterion.column!r} "
+                f"with non-text value {fmt(others[0])}"
+            )
+    return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
+
+
+def _validate_values(
+    instance: OneOf, _: attrs.Attribute[tuple[Scalar, ...]], values: object
+) -> None:
+    if isinstance(values, str | bytes):
+        raise ValidationTypeError(
+            f"values must be a list of values, got the string {fmt(values)}"
+            f"{_context(instance)}; use equals() for a single value"
+        )
+    if not isinstance(values, tuple):
+        raise ValidationTypeError(
+            f"values must be a list of values, got {fmt(values)}{_context(instance)}"
+        )
+    if not values:
+        raise ValidationError(f"values must not be empty{_context(instance)}")
+    for value in values:
+        _check_scalar(value, name="values", criterion=instance)
+
+
+@attrs.frozen(repr=False)
+class OneOf(Criterion):
+    """Matches rows whose value is one of ``values``. See :func:`one_of`."""
+
+    kind: ClassVar[str] = "one_of"
+    _positional: ClassVar[tuple[str, ...]] = ("values",)
+
+    values: tuple[Scalar, ...] = attrs.field(
+        converter=_values_converter, validator=_validate_values
+    )
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        return _isin_mask(self, column, self.values)
+
+    def _params(self) -> dict[str, Any]:
+        return {"values": list(self.values)}
+
+
+def _validate_value(instance: Criterion, attribute: attrs.Attribute[Any], value: object) -> None:
+    _check_scalar(value, name=attribute.name, criterion=instance)
+
+
+@attrs.frozen(repr=False)
+class Equals(Criterion):
+    """Matches rows equal to ``value``. See :func:`equals`."""
+
+    kind: ClassVar[str] = "equals"
+    _positional: ClassVar[tuple[str, ...]] = ("value",)
+
+    value: Scalar = attrs.field(converter=_scalar, validator=_validate_value)
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        return _isin_mask(self, column, (self.value,))
+
+    def _params(self) -> dict[str, Any]:
+        return {"value": self.value}
+
+
+def _validate_bound(instance: Criterion, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.name in ("low", "high"):
+        return
+    check_number(value, name=attribute.name, context=_context(instance))
+
+
+@attrs.frozen(repr=False)
+class Between(Criterion):
+    """Matches numeric rows between ``low`` and ``high``. See :func:`between`."""
+
+    kind: ClassVar[str] = "between"
+    _defaults: ClassVar[dict[str, object]] = {
+        "low": None,
+        "high": None,
+        "closed": "both",
+    }
+
+    low: float | None = attrs.field(
+        default=None, converter=_optional_real_to_float, validator=_validate_bound
+    )
+    high: float | None = attrs.field(
+        default=None, converter=_optional_real_to_float, validator=_validate_bound
+    )
+    closed: Closed = attrs.field(default="both", kw_only=True)
+
+    @closed.validator
+    def _check_closed(self, _: attrs.Attribute[str], value: object) -> None:
+        if value not in _CLOSED:
+            raise ValidationError(
+                f"closed must be one of {', '.join(map(repr, _CLOSED))}, got "
+                f"{fmt(value)}{_context(self)}"
+            )
+        if self.low is None and self.high is None:
+            raise ValidationError(f"between needs low, high or both{_context(self)}; got neither")
+        if self.low is not None and self.high is not None:
+            if self.low > self.high:
+                raise ValidationError(
+                    f"low must be <= high, got low={self.low!r}, high={self.high!r}{_context(self)}"
+                )
+            if self.low == self.high and value != "both":
+                raise ValidationError(
+                    f"low == high == {self.low!r} with closed={value!r} matches "
+                    f"nothing{_context(self)}; use closed='both' or equals()"
+                )
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        x = _numeric_values(self, column)
+        mask = np.ones(x.shape, dtype=bool)
+        # comparisons with NaN are False, so missing values never match
+        if self.low is not None:
+            mask &= x >= self.low if self.closed in ("both", "left") else x > self.low
+        if self.high is not None:
+            mask &= x <= self.high if self.closed in ("both", "right") else x < self.high
+        return mask
+
+    def _params(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "closed": self.closed}
+
+
+@attrs.frozen(repr=False)
+class AtLeast(Criterion):
+    """Matches numeric rows ``>= value``. See :func:`at_least`."""
+
+    kind: ClassVar[str] = "at_least"
+    _positional: ClassVar[tuple[str, ...]] = ("value",)
+
+    value: float = attrs.field(converter=_real_to_float, validator=_validate_bound)
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        return _numeric_values(self, column) >= self.value
+
+    def _params(self) -> dict[str, Any]:
+        return {"value": self.value}
+
+
+@attrs.frozen(repr=False)
+class AtMost(Criterion):
+    """Matches numeric rows ``<= value``. See :func:`at_most`."""
+
+    kind: ClassVar[str] = "at_most"
+    _positional: ClassVar[tuple[str, ...]] = ("value",)
+
+    value: float = attrs.field(converter=_real_to_float, validator=_validate_bound)
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        return _numeric_values(self, column) <= self.value
+
+    def _params(self) -> dict[str, Any]:
+        return {"value": self.value}
+
+
+_KINDS: dict[str, type[Criterion]] = {
+    cls.kind: cls for cls in (OneOf, Equals, Between, AtLeast, AtMost)
+}
+
+
+def _named(name: str | None) -> dict[str, str]:
+    return {} if name is None else {"name": name}
+
+
+def one_of(
+    column: str,
+    values: Iterable[Scalar],
+    *,
+    weight: float = 1.0,
+    name: str | None = None,
+) -> OneOf:
+    """Criterion: the value of ``column`` is one of ``values``.
+
+    Works on string, categorical, numeric and boolean columns; a missing
+    value never matches.
+
+    Parameters
+    ----------
+    column : str
+        Column of the frame to test.
+    values : iterable of str, int, float or bool
+        Accepted values (not a single string: use :func:`equals`).
+    weight : float, default 1.0
+        Relative importance, a finite number > 0.
+    name : str, optional
+        Name of the criterion in :meth:`ICPProfile.explain`; defaults to
+        ``column``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import one_of
+    >>> crit = one_of("industry", ["software", "manufacturing"], weight=2)
+    >>> crit
+    one_of('industry', ['software', 'manufacturing'], weight=2.0)
+    >>> crit.match(pd.DataFrame({"industry": ["software", "retail", None]})).tolist()
+    [True, False, False]
+    """
+    return OneOf(column, cast(tuple[Scalar, ...], values), weight=weight, **_named(name))
+
+
+def equals(column: str, value: Scalar, *, weight: float = 1.0, name: str | None = None) -> Equals:
+    """Criterion: the value of ``column`` equals ``value``.
+
+    Parameters
+    ----------
+    column : str
+        Column of the frame to test.
+    value : str, int, float or bool
+        The value to match (not NaN: missing values never match).
+    weight : float, default 1.0
+        Relative importance, a finite number > 0.
+    name : str, optional
+        Name of the criterion; defaults to ``column``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import equals
+    >>> equals("region", "EMEA").match(pd.DataFrame({"region": ["EMEA", "APAC"]})).tolist()
+    [True, False]
+    """
+    return Equals(column, value, weight=weight, **_named(name))
+
+
+def between(
+    column: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    weight: float = 1.0,
+    closed: Closed = "both",
+    name: str | None = None,
+) -> Between:
+    """Criterion: the numeric value of ``column`` lies between ``low`` and ``high``.
+
+    Parameters
+    ----------
+    column : str
+        Numeric column of the frame to test.
+    low, high : float, optional
+        Bounds; at least one is required, ``low <= high``. A missing bound is
+        unbounded on that side.
+    weight : float, default 1.0
+        Relative importance, a finite number > 0.
+    closed : {"both", "left", "right", "neither"}, default "both"
+        Which bounds are included.
+    name : str, optional
+        Name of the criterion; defaults to ``column``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import between
+    >>> crit = between("employees", 100, 1000, closed="left")
+    >>> crit
+    between('employees', low=100.0, high=1000.0, closed='left', weight=1.0)
+    >>> crit.match(pd.DataFrame({"employees": [99, 100, 1000, None]})).tolist()
+    [False, True, False, False]
+    """
+    return Between(column, low, high, weight=weight, closed=closed, **_named(name))
+
+
+def at_least(column: str, value: float, *, weight: float = 1.0, name: str | None = None) -> AtLeast:
+    """Criterion: the numeric value of ``column`` is ``>= value``.
+
+    Parameters
+    ----------
+    column : str
+        Numeric column of the frame to test.
+    value : float
+        Smallest matching value.
+    weight : float, default 1.0
+        Relative importance, a finite number > 0.
+    name : str, optional
+        Name of the criterion; defaults to ``column``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import at_least
+    >>> at_least("employees", 100).match(pd.DataFrame({"employees": [50, 100]})).tolist()
+    [False, True]
+    """
+    return AtLeast(column, value, weight=weight, **_named(name))
+
+
+def at_most(column: str, value: float, *, weight: float = 1.0, name: str | None = None) -> AtMost:
+    """Criterion: the numeric value of ``column`` is ``<= value``.
+
+    Parameters
+    ----------
+    column : str
+        Numeric column of the frame to test.
+    value : float
+        Largest matching value.
+    weight : float, default 1.0
+        Relative importance, a finite number > 0.
+    name : str, optional
+        Name of the criterion; defaults to ``column``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import at_most
+    >>> at_most("employees", 5000).match(pd.DataFrame({"employees": [50, 9000]})).tolist()
+    [True, False]
+    """
+    return AtMost(column, value, weight=weight, **_named(name))
+
+
+# --------------------------------------------------------------------------
+# the profile
+
+
+def _criteria_converter(criteria: object) -> object:
+    if isinstance(criteria, Criterion | str | bytes | Mapping) or not isinstance(
+        criteria, Iterable
+    ):
+        return criteria  # the validator explains
+    return tuple(criteria)
+
+
+def _validate_criteria(_: ICPProfile, __: attrs.Attribute[Any], criteria: object) -> None:
+    if not isinstance(criteria, tuple):
+        raise ValidationTypeError(
+            f"criteria must be a list of criteria (one_of, between, ...), got {fmt(criteria)}"
+        )
+    if not criteria:
+        raise ValidationError("criteria must not be empty: a profile needs at least one criterion")
+    for criterion in criteria:
+        if not isinstance(criterion, Criterion):
+            raise ValidationTypeError(
+                f"criteria must hold criteria (one_of, between, ...), got {fmt(criterion)}"
+            )
+    names = [c.name for c in criteria]
+    for n in names:
+        if names.count(n) > 1:
+            raise ValidationError(
+                f"criterion names must be unique, {n!r} is used {names.count(n)} times; "
+                "pass name= to tell them apart"
+            )
+
+
+def _validate_threshold(_: ICPProfile, __: attrs.Attribute[float], value: object) -> None:
+    check_rate(value, name="threshold")
+
+
+_PROFILE_KEYS = frozenset({"criteria", "threshold"})
+
+
+@attrs.frozen
+class ICPProfile:
+    """An Ideal Customer Profile: weighted criteria and an ICP threshold.
+
+    Parameters
+    ----------
+    criteria : sequence of Criterion
+        Built with :func:`one_of`, :func:`equals`, :func:`between`,
+        :func:`at_least`, :func:`at_most`. Names must be unique.
+    threshold : float, default 0.5
+        A row is ICP when its fit is ``>= threshold`` (in [0, 1]).
+
+    Notes
+    -----
+    ``fit = sum(weight_i * match_i) / sum(weight_i)``. A missing value in a
+    criterion's column is "no match" for that criterion; a missing column is
+    a :class:`~bbmkit.ValidationError`. Profiles are frozen: use
+    :func:`attrs.evolve` for what-if variants, and :meth:`to_dict` /
+    :meth:`from_dict` to store them as JSON.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import ICPProfile, one_of, between
+    >>> profile = ICPProfile(
+    ...     [one_of("industry", ["software", "manufacturing"], weight=3),
+    ...      between("employees", 100, 1000, weight=1)],
+    ...     threshold=0.75,
+    ... )
+    >>> leads = pd.DataFrame(
+    ...     {"industry": ["software", "retail", "manufacturing"],
+    ...      "employees": [250, 400, 5000]},
+    ...     index=["a", "b", "c"],
+    ... )
+    >>> profile.fit(leads)
+    a    1.00
+    b    0.25
+    c    0.75
+    Name: icp_fit, dtype: float64
+    >>> profile.is_icp(leads).tolist()
+    [True, False, True]
+    >>> profile.explain(leads)
+       industry  employees
+    a      0.75       0.25
+    b      0.00       0.25
+    c      0.75       0.00
+    """
+
+    criteria: tuple[Criterion, ...] = attrs.field(
+        converter=_criteria_converter, validator=_validate_criteria
+    )
+    threshold: float = attrs.field(
+        default=0.5,
+        kw_only=True,
+        converter=_real_to_float,
+        validator=_validate_threshold,
+    )
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The frame columns the profile reads, in criterion order, unique."""
+        return tuple(dict.fromkeys(c.column for c in self.criteria))
+
+    @property
+    def weights(self) -> pd.Series:
+        """Normalised weights (summing to 1) indexed by criterion name.
+
+        Examples
+        --------
+        >>> from bbmkit import ICPProfile, equals
+        >>> ICPProfile([equals("a", 1, weight=3), equals("b", 1)]).weights.tolist()
+        [0.75, 0.25]
+        """
+        raw = self._raw_weights()
+        return pd.Series(raw / raw.sum(), index=[c.name for c in self.criteria], name="weight")
+
+    def _raw_weights(self) -> npt.NDArray[np.float64]:
+        return np.array([c.weight for c in self.criteria], dtype=np.float64)
+
+    def _matches(self, frame: object) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
+        frame = check_frame(frame)
+        _require_columns(frame, self.columns)
+        matches = np.empty((len(frame), len(self.criteria)), dtype=bool, order="F")
+        for k, criterion in enumerate(self.criteria):
+            matches[:, k] = criterion._mask(frame[criterion.column])
+        return frame, matches
+
+    def fit(self, frame: pd.DataFrame) -> pd.Series:
+        """ICP fit of every row, a float in [0, 1].
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per lead or account, with the columns the criteria name.
+
+        Returns
+        -------
+        pandas.Series
+            ``"icp_fit"``, same index as ``frame``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ICPProfile, equals, at_least
+        >>> p = ICPProfile([equals("region", "EMEA"), at_least("employees", 100)])
+        >>> p.fit(pd.DataFrame({"region": ["EMEA", None], "employees": [10, 500]})).tolist()
+        [0.5, 0.5]
+        """
+        frame, matches = self._matches(frame)
+        return pd.Series(
+            weighted_fit(matches, self._raw_weights()),
+            index=frame.index,
+            name="icp_fit",
+        )
+
+    def is_icp(self, frame: pd.DataFrame) -> pd.Series:
+        """Whether each row is ICP: ``fit >= threshold``.
+
+        Returns
+        -------
+        pandas.Series
+            ``"is_icp"``, bool, same index as ``frame``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ICPProfile, equals, at_least
+        >>> p = ICPProfile([equals("region", "EMEA"), at_least("employees", 100)], threshold=1)
+        >>> p.is_icp(pd.DataFrame({"region": ["EMEA", "EMEA"], "employees": [10, 500]})).tolist()
+        [False, True]
+        """
+        fit = self.fit(frame)
+        return (fit >= self.threshold - _FIT_TOLERANCE).rename("is_icp")
+
+    def explain(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Each criterion's contribution to the fit, ``weight_i * match_i / sum(weight)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per criterion name, same index as ``frame``; each row
+            sums to that row's :meth:`fit`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ICPProfile, equals, at_least
+        >>> p = ICPProfile([equals("region", "EMEA", weight=3), at_least("employees", 100)])
+        >>> p.explain(pd.DataFrame({"region": ["EMEA"], "employees": [500]}))
+           region  employees
+        0    0.75       0.25
+        """
+        frame, matches = self._matches(frame)
+        return pd.DataFrame(
+            weighted_contributions(matches, self._raw_weights()),
+            index=frame.index,
+            columns=pd.Index([c.name for c in self.criteria]),
+        )
+
+    # ---- plain data ------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile as JSON-ready plain data (no pickle, no code).
+
+        Examples
+        --------
+        >>> import json
+        >>> from bbmkit import ICPProfile, one_of, at_least
+        >>> p = ICPProfile([one_of("industry", ["software"]), at_least("employees", 50)])
+        >>> doc = json.dumps(p.to_dict())
+        >>> ICPProfile.from_dict(json.loads(doc)) == p
+        True
+        """
+        return {
+            "criteria": [c.to_dict() for c in self.criteria],
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ICPProfile:
+        """Build a profile from :meth:`to_dict`'s plain data, validating it.
+
+        Unknown or missing keys and wrong types are a
+        :class:`~bbmkit.ValidationError` naming the field.
+
+        Examples
+        --------
+        >>> from bbmkit import ICPProfile
+        >>> ICPProfile.from_dict({"criteria": [
+        ...     {"kind": "at_least", "column": "employees", "value": 100}]})
+        ICPProfile(criteria=(at_least('employees', 100.0, weight=1.0),), threshold=0.5)
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationTypeError(f"profile must be a mapping, got {fmt(data)}")
+        _check_keys(
+            data,
+            allowed=_PROFILE_KEYS,
+            required=frozenset({"criteria"}),
+            where="profile",
+        )
+        criteria = data["criteria"]
+        if isinstance(criteria, str | bytes | Mapping) or not isinstance(criteria, Iterable):
+            raise ValidationTypeError(
+                f"profile field 'criteria' must be a list, got {fmt(criteria)}"
+            )
+        built = [_criterion_from_dict(item, i) for i, item in enumerate(criteria)]
+        return cls(built, **({"threshold": data["threshold"]} if "threshold" in data else {}))
+
+
+def _check_keys(
+    data: Mapping[str, Any],
+    *,
+    allowed: frozenset[str],
+    required: frozenset[str],
+    where: str,
+) -> None:
+    unknown = sorted(map(str, set(data) - allowed))
+    if unknown:
+        raise ValidationError(
+            f"{where} has unknown field(s) {', '.join(map(repr, unknown))} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
+    missing = sorted(required - set(data))
+    if missing:
+        raise ValidationError(f"{where} is missing field(s) {', '.join(map(repr, missing))}")
+
+
+_CRITERION_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "one_of": (frozenset({"values"}), frozenset({"values"})),
+    "equals": (frozenset({"value"}), frozenset({"value"})),
+    "between": (frozenset({"low", "high", "closed"}), frozenset()),
+    "at_least": (frozenset({"value"}), frozenset({"value"})),
+    "at_most": (frozenset({"value"}), frozenset({"value"})),
+}
+
+
+def _criterion_from_dict(item: object, position: int) -> Criterion:
+    where = f"criteria[{position}]"
+    if not isinstance(item, Mapping):
+        raise ValidationTypeError(f"{where} must be a mapping, got {fmt(item)}")
+    kind = item.get("kind")
+    if kind not in _KINDS:
+        raise ValidationError(
+            f"{where} field 'kind' must be one of {', '.join(map(repr, _KINDS))}, got {fmt(kind)}"
+        )
+    own, required = _CRITERION_FIELDS[kind]
+    _check_keys(
+        item,
+        allowed=own | {"kind", "column", "weight", "name"},
+        required=required | {"column"},
+        where=where,
+    )
+    kwargs = {k: v for k, v in item.items() if k != "kind"}
+    factory: Callable[..., Criterion] = _KINDS[kind]
+    return factory(**kwargs)

@@ -1,0 +1,80 @@
+"""Slow pure-Python reference implementations that the numpy kernels must match.
+
+Written for clarity, row by row, with no numpy and no pandas group-by.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, pd.NA raise or are unequal to themselves
+    except TypeError:
+        return True
+
+
+def criterion_match(kind: str, params: dict[str, Any], value: Any) -> bool:
+    """Whether one value meets one criterion (missing never matches)."""
+    if is_missing(value):
+        return False
+    if kind == "one_of":
+        return any(value == v for v in params["values"])
+    if kind == "equals":
+        return bool(value == params["value"])
+    x = float(value)
+    if kind == "at_least":
+        return x >= params["value"]
+    if kind == "at_most":
+        return x <= params["value"]
+    if kind == "between":
+        low, high, closed = params["low"], params["high"], params["closed"]
+        if low is not None:
+            if closed in ("both", "left") and not x >= low:
+                return False
+            if closed in ("right", "neither") and not x > low:
+                return False
+        if high is not None:
+            if closed in ("both", "right") and not x <= high:
+                return False
+            if closed in ("left", "neither") and not x < high:
+                return False
+        return True
+    raise AssertionError(kind)
+
+
+def icp_fit(rows: Sequence[dict[str, Any]], criteria: Sequence[dict[str, Any]]) -> list[float]:
+    """sum(weight * match) / sum(weight) for every row, one row at a time."""
+    total_weight = math.fsum(c["weight"] for c in criteria)
+    out = []
+    for row in rows:
+        acc = 0.0
+        for c in criteria:
+            params = {k: v for k, v in c.items() if k not in ("kind", "column", "weight", "name")}
+            if criterion_match(c["kind"], params, row[c["column"]]):
+                acc += c["weight"]
+        out.append(acc / total_weight)
+    return out
+
+
+def group_counts(labels: Sequence[Any], flags: Sequence[bool]) -> dict[Any, tuple[int, int]]:
+    """(icp, total) per label, with missing labels gathered under None."""
+    counts: dict[Any, list[int]] = {}
+    for label, flag in zip(labels, flags, strict=True):
+        key = None if is_missing(label) else label
+        entry = counts.setdefault(key, [0, 0])
+        entry[0] += int(bool(flag))
+        entry[1] += 1
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def group_sum(codes: Sequence[int], values: Sequence[float], n_groups: int) -> list[float]:
+    out = [0.0] * n_groups
+    for code, value in zip(codes, values, strict=True):
+        out[code] += value
+    return out
