@@ -62,6 +62,16 @@ def icp_fit(rows: Sequence[dict[str, Any]], criteria: Sequence[dict[str, Any]]) 
     return out
 
 
+def group_count(
+    codes: Sequence[int], n_groups: int, mask: Sequence[bool] | None = None
+) -> list[int]:
+    out = [0] * n_groups
+    for i, code in enumerate(codes):
+        if mask is None or mask[i]:
+            out[code] += 1
+    return out
+
+
 def group_counts(labels: Sequence[Any], flags: Sequence[bool]) -> dict[Any, tuple[int, int]]:
     """(icp, total) per label, with missing labels gathered under None."""
     counts: dict[Any, list[int]] = {}
@@ -71,10 +81,3 @@ def group_counts(labels: Sequence[Any], flags: Sequence[bool]) -> dict[Any, tupl
         entry[0] += int(bool(flag))
         entry[1] += 1
     return {k: (v[0], v[1]) for k, v in counts.items()}
-
-
-def group_sum(codes: Sequence[int], values: Sequence[float], n_groups: int) -> list[float]:
-    out = [0.0] * n_groups
-    for code, value in zip(codes, values, strict=True):
-        out[code] += value
-    return out

@@ -302,3 +302,28 @@ def test_property_diagnosis_partitions(rates: list[float], a: float, b: float) -
         assert label == diagnose_balance(rate, band=(low, high))
         assert (label == "quantity_bias") == (rate < low)
         assert (label == "quality_bias") == (rate > high)
+
+
+def test_categorical_by_with_missing_and_unobserved_categories() -> None:
+    stages = pd.Series(
+        pd.Categorical(["SQL", None, "ML", "SQL"], categories=["ML", "MQL", "SQL", "C"]),
+        name="stage",
+    )
+    result = icp_rate([True, False, False, True], by=stages)
+    # unobserved categories (MQL, C) have no row; missing labels come before "all"
+    assert list(result.index[:2]) == ["ML", "SQL"]
+    assert pd.isna(result.index[2])
+    assert result["total"].tolist() == [1, 2, 1, 4]
+    assert result["icp"].tolist() == [0, 2, 0, 2]
+    object_labels = icp_rate([True, False, False, True], by=stages.astype(object))
+    assert object_labels["total"].tolist() == [1, 2, 1, 4]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_categorical_fast_path_matches_generic_path(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(np.array(["a", "b", "c", None], dtype=object), 300)
+    flags = rng.random(300) < 0.4
+    as_text = icp_rate(flags, by=pd.Series(labels, dtype=object))
+    as_cat = icp_rate(flags, by=pd.Series(pd.Categorical(labels, categories=["a", "b", "c"])))
+    pd.testing.assert_frame_equal(as_cat, as_text)

@@ -14,11 +14,13 @@ from bbmkit.icp import (
     Equals,
     ICPProfile,
     OneOf,
+    ProfileSuggestion,
     at_least,
     at_most,
     between,
     equals,
     one_of,
+    suggest_profile,
 )
 
 __version__ = "0.1.0.dev0"
@@ -32,6 +34,7 @@ __all__ = [
     "Equals",
     "ICPProfile",
     "OneOf",
+    "ProfileSuggestion",
     "ValidationError",
     "ValidationTypeError",
     "__version__",
@@ -42,4 +45,5 @@ __all__ = [
     "equals",
     "icp_rate",
     "one_of",
+    "suggest_profile",
 ]

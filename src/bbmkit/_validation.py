@@ -22,6 +22,7 @@ __all__ = [
     "check_band",
     "check_frame",
     "check_in_choices",
+    "check_int",
     "check_number",
     "check_rate",
     "fmt",
@@ -109,6 +110,17 @@ def _range_text(low: float | None, high: float | None, low_inc: bool, high_inc: 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def check_int(value: object, *, name: str, low: int | None = None) -> int:
+    """An integer (not a bool, not a float), optionally ``>= low``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise ValidationTypeError(
+            f"{name} must be an integer, got {fmt(value)} ({type(value).__name__})"
+        )
+    if low is not None and value < low:
+        raise ValidationError(f"{name} must be an integer >= {low}, got {fmt(value)}")
+    return int(value)
 
 
 def check_rate(value: object, *, name: str) -> float:

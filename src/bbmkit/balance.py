@@ -56,11 +56,27 @@ def _labels(by: object, n: int, is_icp: object) -> pd.Series:
 
 def _factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
     # missing labels get a code of their own so no row is dropped
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return _factorize_categorical(labels)
     try:
         codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=False)
     except TypeError:  # labels of mixed, unorderable types: first-seen order
         codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), list(uniques)
+
+
+def _factorize_categorical(labels: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
+    """Codes in category order over the observed categories, missing last."""
+    categories = labels.cat.categories
+    n_cat = len(categories)
+    raw = labels.cat.codes.to_numpy().astype(np.intp)
+    raw[raw < 0] = n_cat
+    present = group_count(raw, n_cat + 1) > 0
+    remap = np.cumsum(present) - 1
+    uniques: list[object] = list(categories[present[:n_cat]])
+    if present[n_cat]:
+        uniques.append(np.nan)
+    return remap[raw].astype(np.intp, copy=False), uniques
 
 
 def icp_rate(

@@ -33,11 +33,13 @@ __all__ = [
     "Equals",
     "ICPProfile",
     "OneOf",
+    "ProfileSuggestion",
     "at_least",
     "at_most",
     "between",
     "equals",
     "one_of",
+    "suggest_profile",
 ]
 
 Scalar: TypeAlias = str | int | float | bool
@@ -220,6 +222,12 @@ def _isin_mask(
                 f"criterion {criterion.name!r} compares text column {criterion.column!r} "
                 f"with non-text value {fmt(others[0])}"
             )
+    if isinstance(dtype, pd.CategoricalDtype):
+        # test the few categories once, then look each row's code up (-1 = missing)
+        hit = np.append(dtype.categories.isin(list(values)), False)
+        codes = column.cat.codes.to_numpy()
+        mask: npt.NDArray[np.bool_] = hit[codes]
+        return mask
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 
@@ -821,3 +829,252 @@ def _criterion_from_dict(item: object, position: int) -> Criterion:
     kwargs = {k: v for k, v in item.items() if k != "kind"}
     factory: Callable[..., Criterion] = _KINDS[kind]
     return factory(**kwargs)
+
+
+# --------------------------------------------------------------------------
+# learning aid: suggest a profile from the best customers
+
+
+@attrs.frozen
+class ProfileSuggestion:
+    """What :func:`suggest_profile` proposes, with the evidence behind it.
+
+    Attributes
+    ----------
+    profile : ICPProfile
+        The suggested profile (selected criteria, weight = lift).
+    evidence : pandas.DataFrame
+        One row per examined column, indexed by column: ``kind``
+        (``"one_of"``/``"between"``), ``rule`` (the criterion's repr),
+        ``top_share`` and ``base_share`` (share of top and of all customers
+        the rule matches), ``lift`` (their ratio) and ``selected``.
+    cutoff : float
+        Smallest ``value`` counted among the top customers.
+    n_top : int
+        Number of top customers.
+    """
+
+    profile: ICPProfile
+    evidence: pd.DataFrame = attrs.field(eq=False)
+    cutoff: float
+    n_top: int
+
+
+def _text_like(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype | pd.StringDtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+    )
+
+
+def suggest_profile(
+    customers: pd.DataFrame,
+    *,
+    value: str,
+    top: float = 0.25,
+    columns: Iterable[str] | None = None,
+    min_lift: float = 1.2,
+    coverage: float = 0.8,
+    max_categories: int = 20,
+    threshold: float = 0.5,
+) -> ProfileSuggestion:
+    """Propose ICP criteria from the highest-value customers.
+
+    A learning aid: a starting point for a human to review, not a fitted
+    model. Nothing here tests significance; with few customers, read the
+    evidence before trusting a rule.
+
+    Method: the *top* customers are the ``top`` share with the highest
+    ``value`` (e.g. LTV or deal value; ties at the cut-off are all included).
+    For each text, categorical or boolean column, the categories whose share
+    among top customers is at least ``min_lift`` times their share among all
+    customers become a :func:`one_of` rule. For each numeric column, the
+    range holding the central ``coverage`` of the top customers' values
+    becomes a :func:`between` rule (bounds rounded outwards to three
+    significant digits). A rule is kept when its lift — the share
+    of top customers it matches divided by the share of all customers it
+    matches — is at least ``min_lift``, and its weight is that lift (rounded
+    to two decimals). Missing values never match and count in every share's
+    denominator.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with firmographic columns and a value column.
+    value : str
+        Numeric column ranking the customers (no missing values).
+    top : float, default 0.25
+        Share of customers regarded as the best (the top quartile), in (0, 1).
+    columns : iterable of str, optional
+        Columns to examine; default all but ``value``.
+    min_lift : float, default 1.2
+        Smallest lift that makes a category or rule worth proposing (> 1).
+    coverage : float, default 0.8
+        Share of top customers a numeric range covers, in (0, 1].
+    max_categories : int, default 20
+        Text columns with more distinct values (ids, names) are skipped.
+    threshold : float, default 0.5
+        Threshold of the suggested profile.
+
+    Returns
+    -------
+    ProfileSuggestion
+        ``.profile`` and ``.evidence``.
+
+    Raises
+    ------
+    ValidationError
+        Bad parameters or columns, missing values in ``value``, fewer than two
+        customers, or no rule reaching ``min_lift``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit.icp import suggest_profile
+    >>> customers = pd.DataFrame({
+    ...     "industry": ["software"] * 3 + ["retail"] * 5,
+    ...     "employees": [300, 500, 800, 20, 40, 5000, 60, 30],
+    ...     "ltv": [90, 80, 70, 10, 20, 30, 15, 25],
+    ... })
+    >>> s = suggest_profile(customers, value="ltv", top=0.25, coverage=1.0)
+    >>> for criterion in s.profile.criteria:
+    ...     print(criterion)
+    one_of('industry', ['software'], weight=2.67)
+    between('employees', low=300.0, high=500.0, weight=4.0)
+    >>> s.evidence[["top_share", "base_share", "lift"]]
+               top_share  base_share      lift
+    industry         1.0       0.375  2.666667
+    employees        1.0       0.250  4.000000
+    """
+    frame = check_frame(customers, name="customers")
+    _require_columns(frame, [value], name="customers")
+    top = check_number(
+        top, name="top", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+    )
+    min_lift = check_number(min_lift, name="min_lift", low=1.0, low_inclusive=False)
+    coverage = check_number(coverage, name="coverage", low=0.0, high=1.0, low_inclusive=False)
+    if (
+        isinstance(max_categories, bool)
+        or not isinstance(max_categories, int)
+        or max_categories < 1
+    ):
+        raise ValidationError(f"max_categories must be an integer >= 1, got {fmt(max_categories)}")
+    check_rate(threshold, name="threshold")
+
+    names = [c for c in frame.columns if c != value] if columns is None else list(columns)
+    _require_columns(frame, names, name="customers")
+    if value in names:
+        raise ValidationError(f"columns must not include the value column {value!r}")
+
+    ranking = frame[value]
+    if not pd.api.types.is_numeric_dtype(ranking.dtype) or pd.api.types.is_bool_dtype(
+        ranking.dtype
+    ):
+        raise ValidationTypeError(f"column {value!r} must be numeric, has dtype {ranking.dtype}")
+    scores = ranking.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isnan(scores).any():
+        raise ValidationError(
+            f"column {value!r} has {int(np.isnan(scores).sum())} missing value(s); "
+            "customers without a value cannot be ranked"
+        )
+    n = scores.size
+    if n < 2:
+        raise ValidationError(f"customers needs at least 2 rows to compare, got {n}")
+
+    n_top = max(1, math.ceil(top * n))
+    cutoff = float(np.sort(scores)[n - n_top])
+    is_top = scores >= cutoff
+    n_top = int(is_top.sum())
+
+    rows: list[dict[str, Any]] = []
+    selected: list[Criterion] = []
+    for column in names:
+        series = frame[column]
+        candidate: Criterion | None
+        if _text_like(series):
+            candidate = _suggest_categories(series, is_top, str(column), min_lift, max_categories)
+        elif pd.api.types.is_numeric_dtype(series.dtype):
+            candidate = _suggest_range(series, is_top, str(column), coverage)
+        else:
+            candidate = None  # datetimes and other kinds are not profile material
+        if candidate is None:
+            continue
+        matched = candidate._mask(series)
+        top_share = matched[is_top].mean()
+        base_share = matched.mean()
+        lift = top_share / base_share if base_share > 0 else 0.0
+        keep = bool(lift >= min_lift)
+        if keep:
+            candidate = attrs.evolve(candidate, weight=round(lift, 2))
+            selected.append(candidate)
+        rows.append(
+            {
+                "column": column,
+                "kind": candidate.kind,
+                "rule": repr(candidate),
+                "top_share": top_share,
+                "base_share": base_share,
+                "lift": lift,
+                "selected": keep,
+            }
+        )
+    evidence = pd.DataFrame(
+        rows, columns=["column", "kind", "rule", "top_share", "base_share", "lift", "selected"]
+    ).set_index("column")
+    evidence.index.name = None
+    if not selected:
+        raise ValidationError(
+            f"no column separates the top {n_top} customers from the rest with lift >= "
+            f"{min_lift:g} (examined: {', '.join(map(str, names)) or 'none'}); "
+            "lower min_lift or examine other columns"
+        )
+    return ProfileSuggestion(
+        profile=ICPProfile(selected, threshold=threshold),
+        evidence=evidence,
+        cutoff=cutoff,
+        n_top=n_top,
+    )
+
+
+def _suggest_categories(
+    series: pd.Series,
+    is_top: npt.NDArray[np.bool_],
+    column: str,
+    min_lift: float,
+    max_categories: int,
+) -> Criterion | None:
+    observed = series.value_counts(dropna=True, sort=False)
+    observed = observed[observed > 0]
+    if observed.empty or len(observed) > max_categories:
+        return None
+    top_counts = (
+        series[is_top].value_counts(dropna=True, sort=False).reindex(observed.index, fill_value=0)
+    )
+    lift = (top_counts / is_top.sum()) / (observed / len(series))
+    over = lift[lift >= min_lift].sort_values(ascending=False, kind="stable")
+    if over.empty:
+        return None
+    values = [_scalar(v) for v in over.index]
+    return OneOf(column, tuple(values))
+
+
+def _suggest_range(
+    series: pd.Series, is_top: npt.NDArray[np.bool_], column: str, coverage: float
+) -> Criterion | None:
+    x = series.to_numpy(dtype=np.float64, na_value=np.nan)[is_top]
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return None
+    tail = (1.0 - coverage) / 2.0
+    low, high = np.quantile(x, [tail, 1.0 - tail])
+    # three significant digits, rounded outwards so the range never covers less
+    return Between(column, _round_sig(float(low), math.floor), _round_sig(float(high), math.ceil))
+
+
+def _round_sig(x: float, direction: Callable[[float], int], digits: int = 3) -> float:
+    if x == 0.0:
+        return 0.0
+    scale = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1)
+    return float(round(direction(x / scale) * scale, 12))

@@ -5,6 +5,6 @@ it is compared with on seeded random data.
 """
 
 from bbmkit._kernels.fit import weighted_contributions, weighted_fit
-from bbmkit._kernels.groupby import group_count, group_sum
+from bbmkit._kernels.groupby import group_count
 
-__all__ = ["group_count", "group_sum", "weighted_contributions", "weighted_fit"]
+__all__ = ["group_count", "weighted_contributions", "weighted_fit"]

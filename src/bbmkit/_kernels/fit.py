@@ -34,8 +34,8 @@ def weighted_fit(
     share = weights / weights.sum()
     fit = np.zeros(matches.shape[0], dtype=np.float64)
     for k in range(matches.shape[1]):
-        # add 0.0 rather than skipping so the summation order never changes
-        fit += np.where(matches[:, k], share[k], 0.0)
+        # bool * share is share or exactly 0.0, so the order of additions never changes
+        fit += matches[:, k] * share[k]
     # shares that sum to 1 + ulp must not push a full match above 1
     np.minimum(fit, 1.0, out=fit)
     return fit

@@ -1,0 +1,135 @@
+"""Command line: ``python -m bbmkit demo`` prints a report on the demo data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+import bbmkit
+from bbmkit.balance import diagnose_balance, icp_rate
+from bbmkit.datasets import DemoData, demo_profile, load_demo
+from bbmkit.icp import ICPProfile, suggest_profile
+
+
+def _percent(frame: pd.DataFrame, column: str = "icp_rate") -> pd.DataFrame:
+    out = frame.copy()
+    out[column] = (out[column] * 100).map("{:.1f} %".format)
+    return out
+
+
+def _section(title: str) -> str:
+    return f"\n{title}\n{'-' * len(title)}"
+
+
+def demo_report(
+    data: DemoData | None = None,
+    *,
+    profile: ICPProfile | None = None,
+    band: tuple[float, float] = (0.4, 0.7),
+) -> str:
+    """The text of the demo report (what ``python -m bbmkit demo`` prints).
+
+    Examples
+    --------
+    >>> from bbmkit.__main__ import demo_report
+    >>> print(demo_report())  # doctest: +ELLIPSIS
+    bbmkit ... demo: 400 accounts, 3000 contacts, 36799 events, 227 deals
+    ...
+    """
+    data = load_demo() if data is None else data
+    profile = demo_profile() if profile is None else profile
+    leads = data.leads()
+    is_icp = profile.is_icp(leads)
+    lines = [
+        f"bbmkit {bbmkit.__version__} demo: {len(data.accounts)} accounts, "
+        f"{len(data.contacts)} contacts, {len(data.events)} events, {len(data.deals)} deals",
+        _section("ICP profile"),
+        *(f"  {criterion!r}" for criterion in profile.criteria),
+        f"  ICP when fit >= {profile.threshold:g}",
+    ]
+
+    overall = icp_rate(is_icp)
+    n_icp, n_total = overall["icp"].iloc[-1], overall["total"].iloc[-1]
+    rate = float(overall["icp_rate"].iloc[-1])
+    lines += [
+        _section("BBM: ICP rate of all leads"),
+        f"  {n_icp} of {n_total} leads match the ICP: ICP rate {rate:.1%} "
+        f"-> {diagnose_balance(rate, band=band)}",
+    ]
+
+    low, high = band
+    by_programme = icp_rate(is_icp, by=leads["programme"])
+    by_programme["diagnosis"] = diagnose_balance(by_programme, band=band)
+    lines += [
+        _section(f"ICP rate per programme (target band {low:.0%}-{high:.0%})"),
+        _percent(by_programme).to_string(),
+    ]
+
+    by_stage = icp_rate(is_icp, by=leads["stage"])
+    lines += [
+        _section("ICP rate per funnel stage (current stage of each lead)"),
+        _percent(by_stage).to_string(),
+    ]
+
+    deals = data.deals.merge(
+        data.accounts[["account_id"]].assign(is_icp=profile.is_icp(data.accounts).to_numpy()),
+        on="account_id",
+        how="left",
+        validate="many_to_one",
+    )
+    outcome = deals.groupby("is_icp")[["won", "deal_value"]].mean()
+    outcome.index = outcome.index.map({True: "ICP accounts", False: "non-ICP accounts"})
+    outcome["won"] = (outcome["won"] * 100).map("{:.1f} %".format)
+    outcome["deal_value"] = outcome["deal_value"].map("{:,.0f}".format)
+    lines += [
+        _section("Why it matters: deals by ICP match"),
+        outcome.rename(columns={"won": "win rate", "deal_value": "mean deal value"}).to_string(),
+    ]
+
+    won_value = (
+        data.deals.loc[data.deals["won"]].groupby("account_id", observed=True)["deal_value"].sum()
+    )
+    accounts = data.accounts.assign(
+        won_value=data.accounts["account_id"].map(won_value).fillna(0.0).to_numpy()
+    )
+    suggestion = suggest_profile(
+        accounts,
+        value="won_value",
+        columns=["industry", "employees", "region", "annual_revenue_musd"],
+    )
+    lines += [
+        _section("Learning aid: criteria suggested from the top quartile of accounts by won value"),
+        *(f"  {criterion!r}" for criterion in suggestion.profile.criteria),
+        "",
+        suggestion.evidence.drop(columns="rule").to_string(float_format="{:.2f}".format),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m bbmkit`` and the ``bbmkit`` script."""
+    parser = argparse.ArgumentParser(prog="bbmkit", description=bbmkit.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="print a report on the embedded demo data")
+    demo.add_argument(
+        "--band",
+        nargs=2,
+        type=float,
+        default=(0.4, 0.7),
+        metavar=("LOW", "HIGH"),
+        help="target ICP-rate band (default: 0.4 0.7)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        print(demo_report(band=(args.band[0], args.band[1])))
+    except bbmkit.ValidationError as err:
+        print(f"bbmkit: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

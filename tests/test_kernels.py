@@ -1,0 +1,44 @@
+"""The numpy kernels against their pure-Python references on seeded data."""
+
+import numpy as np
+import pytest
+
+from bbmkit._kernels import group_count, weighted_contributions, weighted_fit
+from tests import reference
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_group_count_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_groups = int(rng.integers(1, 30))
+    codes = rng.integers(0, n_groups, int(rng.integers(0, 2000)))
+    mask = rng.random(codes.size) < 0.3
+    assert group_count(codes, n_groups).tolist() == reference.group_count(codes.tolist(), n_groups)
+    assert group_count(codes, n_groups, mask).tolist() == reference.group_count(
+        codes.tolist(), n_groups, mask.tolist()
+    )
+    assert group_count(codes, n_groups).dtype == np.int64
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_weighted_fit_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(0, 500)), int(rng.integers(1, 12))
+    matches = rng.random((n, k)) < rng.random(k)
+    weights = rng.uniform(0.01, 10, k)
+    expected = [
+        sum(w for w, m in zip(weights.tolist(), row, strict=True) if m) / sum(weights.tolist())
+        for row in matches.tolist()
+    ]
+    fit = weighted_fit(np.asfortranarray(matches), weights)
+    np.testing.assert_allclose(fit, expected, rtol=1e-12, atol=1e-15)
+    contributions = weighted_contributions(matches, weights)
+    assert contributions.shape == (n, k)
+    np.testing.assert_allclose(contributions.sum(axis=1), fit, rtol=1e-12, atol=1e-15)
+
+
+def test_weighted_fit_full_match_is_exactly_one() -> None:
+    weights = np.full(10, 0.1)  # shares add up to 0.9999999999999999 or 1 + ulp
+    assert weighted_fit(np.ones((1, 10), dtype=bool), weights)[0] <= 1.0
+    weights = np.array([0.1, 0.2, 0.3, 0.4, 1 / 3])
+    assert weighted_fit(np.ones((1, 5), dtype=bool), weights)[0] <= 1.0
