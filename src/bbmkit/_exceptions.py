@@ -27,4 +27,13 @@ class ValidationTypeError(ValidationError, TypeError):
 
     It is both a :class:`ValidationError` and a :class:`TypeError`, so either
     ``except`` clause catches it.
+
+    Examples
+    --------
+    >>> import bbmkit
+    >>> try:
+    ...     bbmkit.at_least("employees", "100")
+    ... except TypeError as err:
+    ...     print(type(err).__name__, "-", err)
+    ValidationTypeError - value must be a real number, got '100' (str) for criterion 'employees'
     """

@@ -117,6 +117,13 @@ class Criterion:
 
     Use the constructors :func:`one_of`, :func:`equals`, :func:`between`,
     :func:`at_least` and :func:`at_most` rather than the classes.
+
+    Examples
+    --------
+    >>> from bbmkit import Criterion, at_least
+    >>> crit = at_least("employees", 100, weight=2, name="big_enough")
+    >>> isinstance(crit, Criterion), crit.column, crit.weight, crit.name
+    (True, 'employees', 2.0, 'big_enough')
     """
 
     kind: ClassVar[str] = ""
@@ -159,7 +166,15 @@ class Criterion:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
-        """The criterion as JSON-ready plain data (see :meth:`ICPProfile.to_dict`)."""
+        """The criterion as JSON-ready plain data (see :meth:`ICPProfile.to_dict`).
+
+        Examples
+        --------
+        >>> from bbmkit import between
+        >>> doc = between("employees", 100, 1000, weight=2).to_dict()
+        >>> doc["kind"], doc["column"], doc["low"], doc["high"], doc["closed"], doc["weight"]
+        ('between', 'employees', 100.0, 1000.0, 'both', 2.0)
+        """
         return {
             "kind": self.kind,
             "column": self.column,
@@ -251,7 +266,14 @@ def _validate_values(
 
 @attrs.frozen(repr=False)
 class OneOf(Criterion):
-    """Matches rows whose value is one of ``values``. See :func:`one_of`."""
+    """Matches rows whose value is one of ``values``. See :func:`one_of`.
+
+    Examples
+    --------
+    >>> from bbmkit import OneOf, one_of
+    >>> isinstance(one_of("industry", ["software"]), OneOf)
+    True
+    """
 
     kind: ClassVar[str] = "one_of"
     _positional: ClassVar[tuple[str, ...]] = ("values",)
@@ -273,7 +295,14 @@ def _validate_value(instance: Criterion, attribute: attrs.Attribute[Any], value:
 
 @attrs.frozen(repr=False)
 class Equals(Criterion):
-    """Matches rows equal to ``value``. See :func:`equals`."""
+    """Matches rows equal to ``value``. See :func:`equals`.
+
+    Examples
+    --------
+    >>> from bbmkit import equals
+    >>> equals("region", "EMEA").value
+    'EMEA'
+    """
 
     kind: ClassVar[str] = "equals"
     _positional: ClassVar[tuple[str, ...]] = ("value",)
@@ -295,7 +324,14 @@ def _validate_bound(instance: Criterion, attribute: attrs.Attribute[Any], value:
 
 @attrs.frozen(repr=False)
 class Between(Criterion):
-    """Matches numeric rows between ``low`` and ``high``. See :func:`between`."""
+    """Matches numeric rows between ``low`` and ``high``. See :func:`between`.
+
+    Examples
+    --------
+    >>> from bbmkit import between
+    >>> (between("employees", 10, 50).low, between("employees", high=50).low)
+    (10.0, None)
+    """
 
     kind: ClassVar[str] = "between"
     _defaults: ClassVar[dict[str, object]] = {
@@ -347,35 +383,49 @@ class Between(Criterion):
 
 
 @attrs.frozen(repr=False)
-class AtLeast(Criterion):
-    """Matches numeric rows ``>= value``. See :func:`at_least`."""
+class _NumericBound(Criterion):
+    """A one-sided numeric comparison with ``value``."""
 
-    kind: ClassVar[str] = "at_least"
     _positional: ClassVar[tuple[str, ...]] = ("value",)
 
     value: float = attrs.field(converter=_real_to_float, validator=_validate_bound)
-
-    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
-        return _numeric_values(self, column) >= self.value
 
     def _params(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
 @attrs.frozen(repr=False)
-class AtMost(Criterion):
-    """Matches numeric rows ``<= value``. See :func:`at_most`."""
+class AtLeast(_NumericBound):
+    """Matches numeric rows ``>= value``. See :func:`at_least`.
+
+    Examples
+    --------
+    >>> from bbmkit import at_least
+    >>> at_least("employees", 100).kind
+    'at_least'
+    """
+
+    kind: ClassVar[str] = "at_least"
+
+    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        return _numeric_values(self, column) >= self.value
+
+
+@attrs.frozen(repr=False)
+class AtMost(_NumericBound):
+    """Matches numeric rows ``<= value``. See :func:`at_most`.
+
+    Examples
+    --------
+    >>> from bbmkit import at_most
+    >>> at_most("employees", 5000).to_dict()["value"]
+    5000.0
+    """
 
     kind: ClassVar[str] = "at_most"
-    _positional: ClassVar[tuple[str, ...]] = ("value",)
-
-    value: float = attrs.field(converter=_real_to_float, validator=_validate_bound)
 
     def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
         return _numeric_values(self, column) <= self.value
-
-    def _params(self) -> dict[str, Any]:
-        return {"value": self.value}
 
 
 _KINDS: dict[str, type[Criterion]] = {
@@ -634,7 +684,14 @@ class ICPProfile:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The frame columns the profile reads, in criterion order, unique."""
+        """The frame columns the profile reads, in criterion order, unique.
+
+        Examples
+        --------
+        >>> from bbmkit import ICPProfile, at_least, at_most, equals
+        >>> ICPProfile([at_least("e", 1), at_most("e", 9, name="e_max"), equals("r", "x")]).columns
+        ('e', 'r')
+        """
         return tuple(dict.fromkeys(c.column for c in self.criteria))
 
     @property
@@ -852,6 +909,15 @@ class ProfileSuggestion:
         Smallest ``value`` counted among the top customers.
     n_top : int
         Number of top customers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import suggest_profile
+    >>> frame = pd.DataFrame({"seg": ["a", "a", "b", "b"], "ltv": [9, 8, 1, 2]})
+    >>> s = suggest_profile(frame, value="ltv", top=0.5)
+    >>> s.n_top, s.cutoff, s.profile.criteria
+    (2, 8.0, (one_of('seg', ['a'], weight=2.0),))
     """
 
     profile: ICPProfile

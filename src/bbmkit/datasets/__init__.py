@@ -68,6 +68,13 @@ class DemoData:
         One opportunity per account that reached SQL: ``deal_id``,
         ``account_id``, ``opened_at``, ``closed_at``, ``won``,
         ``deal_value``.
+
+    Examples
+    --------
+    >>> from bbmkit.datasets import load_demo
+    >>> demo = load_demo()
+    >>> list(demo.deals.columns)
+    ['deal_id', 'account_id', 'opened_at', 'closed_at', 'won', 'deal_value']
     """
 
     accounts: pd.DataFrame

@@ -1,0 +1,42 @@
+"""The public surface: everything in __all__ exists and is documented with examples."""
+
+import inspect
+
+import pytest
+
+import bbmkit
+import bbmkit.datasets
+
+
+def _public() -> list[tuple[str, object]]:
+    out = []
+    for module in (bbmkit, bbmkit.datasets):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                out.append((f"{module.__name__}.{name}", obj))
+                if inspect.isclass(obj):
+                    for attr, member in vars(obj).items():
+                        if not attr.startswith("_") and (
+                            inspect.isfunction(member) or isinstance(member, property | classmethod)
+                        ):
+                            out.append((f"{module.__name__}.{name}.{attr}", getattr(obj, attr)))
+    return out
+
+
+@pytest.mark.parametrize(("name", "obj"), _public(), ids=[n for n, _ in _public()])
+def test_documented_with_examples(name: str, obj: object) -> None:
+    doc = inspect.getdoc(obj) or ""
+    assert "Examples\n--------" in doc, f"{name} has no Examples section"
+
+
+def test_all_names_exist() -> None:
+    for module in (bbmkit, bbmkit.datasets):
+        for name in module.__all__:
+            assert hasattr(module, name), name
+
+
+def test_errors_subclass_builtins() -> None:
+    assert issubclass(bbmkit.ValidationError, ValueError)
+    assert issubclass(bbmkit.ValidationTypeError, TypeError)
+    assert issubclass(bbmkit.ValidationTypeError, bbmkit.ValidationError)
