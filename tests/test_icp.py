@@ -322,6 +322,12 @@ def test_type_mismatch_between_column_and_criterion() -> None:
         between("d", 0, 1).match(dates)
 
 
+def test_duplicated_column_is_ambiguous(profile: ICPProfile, leads: pd.DataFrame) -> None:
+    doubled = pd.concat([leads, leads[["region"]]], axis=1)
+    with pytest.raises(ValidationError, match="column 'region' appears 2 times in frame"):
+        profile.fit(doubled)
+
+
 def test_not_a_frame(profile: ICPProfile) -> None:
     with pytest.raises(ValidationTypeError, match="frame must be a pandas DataFrame, got dict"):
         profile.fit({"industry": ["a"]})  # type: ignore[arg-type]

@@ -61,9 +61,15 @@ def require_columns(
     """Raise if any of ``columns`` is missing from ``frame``."""
     have = list(frame.columns)
     present = set(have)
+    repeated = set(frame.columns[frame.columns.duplicated()])
     for column in columns:
         if column not in present:
             raise ValidationError(f"column {column!r} is missing from {name} (have: {_list(have)})")
+        if column in repeated:
+            raise ValidationError(
+                f"column {column!r} appears {have.count(column)} times in {name}; "
+                "which one to use is ambiguous"
+            )
 
 
 def check_number(
