@@ -5,6 +5,22 @@ Users import from ``bbmkit`` only; the concept modules (``icp``,
 """
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit.accounts import (
+    AllOf,
+    AnyContact,
+    AnyOf,
+    Contacts,
+    Not,
+    Rule,
+    Total,
+    any_contact,
+    contacts,
+    first_handover,
+    handover,
+    rollup,
+    rule_from_dict,
+    total,
+)
 from bbmkit.balance import Diagnosis, diagnose_balance, icp_rate
 from bbmkit.icp import (
     AtLeast,
@@ -22,28 +38,45 @@ from bbmkit.icp import (
     one_of,
     suggest_profile,
 )
+from bbmkit.scoring import ScoringModel, grade
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AllOf",
+    "AnyContact",
+    "AnyOf",
     "AtLeast",
     "AtMost",
     "Between",
+    "Contacts",
     "Criterion",
     "Diagnosis",
     "Equals",
     "ICPProfile",
+    "Not",
     "OneOf",
     "ProfileSuggestion",
+    "Rule",
+    "ScoringModel",
+    "Total",
     "ValidationError",
     "ValidationTypeError",
     "__version__",
+    "any_contact",
     "at_least",
     "at_most",
     "between",
+    "contacts",
     "diagnose_balance",
     "equals",
+    "first_handover",
+    "grade",
+    "handover",
     "icp_rate",
     "one_of",
+    "rollup",
+    "rule_from_dict",
     "suggest_profile",
+    "total",
 ]

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count
 from bbmkit._validation import as_bool_array, check_band, check_rate, fmt
@@ -52,31 +53,6 @@ def _labels(by: object, n: int, is_icp: object) -> pd.Series:
             "(e.g. by.reindex(is_icp.index)) so no row is matched to the wrong group"
         )
     return labels
-
-
-def _factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
-    # missing labels get a code of their own so no row is dropped
-    if isinstance(labels.dtype, pd.CategoricalDtype):
-        return _factorize_categorical(labels)
-    try:
-        codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=False)
-    except TypeError:  # labels of mixed, unorderable types: first-seen order
-        codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.intp), list(uniques)
-
-
-def _factorize_categorical(labels: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
-    """Codes in category order over the observed categories, missing last."""
-    categories = labels.cat.categories
-    n_cat = len(categories)
-    raw = labels.cat.codes.to_numpy().astype(np.intp)
-    raw[raw < 0] = n_cat
-    present = group_count(raw, n_cat + 1) > 0
-    remap = np.cumsum(present) - 1
-    uniques: list[object] = list(categories[present[:n_cat]])
-    if present[n_cat]:
-        uniques.append(np.nan)
-    return remap[raw].astype(np.intp, copy=False), uniques
 
 
 def icp_rate(
@@ -142,7 +118,8 @@ def icp_rate(
         index_name = None
     else:
         labels = _labels(by, n, is_icp)
-        codes, uniques = _factorize(labels)
+        codes, found = factorize(labels)
+        uniques = list(found)
         index_name = labels.name
         clash = [u for u in uniques if isinstance(u, str) and u == _ALL]
         if clash:

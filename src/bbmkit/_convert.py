@@ -1,0 +1,46 @@
+"""Boundary conversions: labels to integer codes, times to float days.
+
+These run once at the public boundary, after validation, so that the
+kernels see plain numpy arrays only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bbmkit._kernels import group_count
+
+__all__ = ["NS_PER_DAY", "factorize"]
+
+NS_PER_DAY = 86_400 * 10**9
+
+
+def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    """Integer codes and the labels they stand for.
+
+    Labels are sorted (category order for a categorical, first-seen order
+    for unorderable mixtures); missing labels get a code of their own, last,
+    so no row is dropped. Unobserved categories get no code.
+    """
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return _factorize_categorical(labels)
+    try:
+        codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=False)
+    except TypeError:  # labels of mixed, unorderable types
+        codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+
+
+def _factorize_categorical(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    categories = labels.cat.categories
+    n_cat = len(categories)
+    raw = labels.cat.codes.to_numpy().astype(np.intp)
+    raw[raw < 0] = n_cat
+    present = group_count(raw, n_cat + 1) > 0
+    remap = np.cumsum(present) - 1
+    uniques = categories[present[:n_cat]]
+    if present[n_cat]:
+        uniques = uniques.append(pd.Index([np.nan], dtype=object))
+    return remap[raw].astype(np.intp, copy=False), pd.Index(uniques)

@@ -1,0 +1,822 @@
+"""Account rollups and handover rules (ABM scoring).
+
+Lead generation hands a *lead* to sales when its score reaches a threshold;
+ABM scores the *account*: the account score is the sum of its contacts'
+scores, and the account is handed over when, for example, one contact
+already has 100 or several contacts reach about 60. Rules are small frozen
+objects composed with ``|`` (either), ``&`` (both) and ``~`` (not); each
+says which clause fired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any, ClassVar
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bbmkit._convert import factorize
+from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import group_count, group_max, group_sum, group_top_k_sum
+from bbmkit._validation import check_int, check_number, fmt
+
+__all__ = [
+    "AllOf",
+    "AnyContact",
+    "AnyOf",
+    "Contacts",
+    "Not",
+    "Rule",
+    "Total",
+    "any_contact",
+    "contacts",
+    "first_handover",
+    "handover",
+    "rollup",
+    "rule_from_dict",
+    "total",
+]
+
+_MAX_LEAVES = 62  # reasons are bit sets in an int64
+
+
+# --------------------------------------------------------------------------
+# the boundary: contact scores and the contact -> account map
+
+
+@attrs.frozen
+class _Accounts:
+    """Validated inputs as arrays: one entry per contact of the map."""
+
+    codes: npt.NDArray[np.intp]  # account code per contact
+    ids: pd.Index  # account id per code
+    scores: npt.NDArray[np.float64]  # (weighted) score per contact, 0 if unscored
+    scored: npt.NDArray[np.bool_]
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def _check_scores(scores: object) -> pd.Series:
+    if not isinstance(scores, pd.Series):
+        raise ValidationTypeError(
+            f"scores must be a pandas Series indexed by contact id, got {type(scores).__name__}"
+        )
+    if not pd.api.types.is_numeric_dtype(scores.dtype) or pd.api.types.is_bool_dtype(scores.dtype):
+        raise ValidationTypeError(f"scores must hold numbers, got dtype {scores.dtype}")
+    values = scores.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValidationError(
+            f"scores has {int(bad.sum())} missing or infinite value(s) "
+            f"(first at contact {fmt(scores.index[int(np.argmax(bad))])})"
+        )
+    _unique_index(scores.index, "scores")
+    return scores
+
+
+def _unique_index(index: pd.Index, name: str) -> None:
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValidationError(f"{name} has duplicated contact id {fmt(dup)}")
+
+
+def _check_map(accounts: object) -> pd.Series:
+    if not isinstance(accounts, pd.Series):
+        raise ValidationTypeError(
+            "accounts must be a pandas Series indexed by contact id with account ids as values, "
+            f"got {type(accounts).__name__}"
+        )
+    if not accounts.index.is_unique:
+        dup_mask = accounts.index.duplicated(keep=False)
+        first = accounts.index[dup_mask][0]
+        targets = pd.unique(accounts[accounts.index == first].to_numpy())
+        if len(targets) > 1:
+            raise ValidationError(
+                f"accounts maps contact {fmt(first)} to {len(targets)} accounts "
+                f"({', '.join(fmt(t) for t in targets)}); a contact belongs to one account"
+            )
+        raise ValidationError(f"accounts lists contact {fmt(first)} more than once")
+    missing = accounts.isna().to_numpy()
+    if missing.any():
+        raise ValidationError(
+            f"accounts has {int(missing.sum())} contact(s) with no account id "
+            f"(first: {fmt(accounts.index[int(np.argmax(missing))])})"
+        )
+    return accounts
+
+
+def _role_weights(
+    contact_ids: pd.Index, roles: object, role_weights: object
+) -> npt.NDArray[np.float64] | None:
+    if roles is None and role_weights is None:
+        return None
+    if roles is None or role_weights is None:
+        raise ValidationError("roles and role_weights go together: give both or neither")
+    if not isinstance(roles, pd.Series):
+        raise ValidationTypeError(
+            f"roles must be a pandas Series indexed by contact id, got {type(roles).__name__}"
+        )
+    if not isinstance(role_weights, Mapping) or not role_weights:
+        raise ValidationTypeError(
+            f"role_weights must be a non-empty mapping of role to weight, got {fmt(role_weights)}"
+        )
+    _unique_index(roles.index, "roles")
+    weights = {
+        role: check_number(w, name=f"role_weights[{role!r}]", low=0.0)
+        for role, w in role_weights.items()
+    }
+    pos = roles.index.get_indexer(contact_ids)
+    if (pos < 0).any():
+        raise ValidationError(
+            f"roles has no role for contact {fmt(contact_ids[int(np.argmax(pos < 0))])}"
+        )
+    aligned = roles.iloc[pos]
+    missing = aligned.isna().to_numpy()
+    if missing.any():
+        raise ValidationError(
+            f"roles has a missing role for contact {fmt(contact_ids[int(np.argmax(missing))])}"
+        )
+    codes, found = factorize(aligned)
+    unknown = [r for r in found if r not in weights]
+    if unknown:
+        raise ValidationError(
+            f"roles has role(s) with no weight in role_weights: {', '.join(fmt(r) for r in unknown[:8])}"
+        )
+    per_role = np.array([weights[r] for r in found], dtype=np.float64)
+    return per_role[codes]
+
+
+def _prepare(
+    scores: object, accounts: object, roles: object = None, role_weights: object = None
+) -> _Accounts:
+    checked = _check_scores(scores)
+    values = checked.to_numpy(dtype=np.float64)
+    if accounts is None:  # lead level: every contact is its own unit
+        codes, ids = factorize(pd.Series(checked.index))
+        contact_ids = checked.index
+        ids = ids.rename(checked.index.name)
+        contact_scores = values
+        scored = np.ones(len(values), dtype=bool)
+    else:
+        mapping = _check_map(accounts)
+        contact_ids = mapping.index
+        outside = ~checked.index.isin(contact_ids)
+        if outside.any():
+            raise ValidationError(
+                f"scores has {int(outside.sum())} contact(s) that accounts does not map to an "
+                f"account (first: {fmt(checked.index[int(np.argmax(outside))])})"
+            )
+        codes, ids = factorize(mapping)
+        ids = ids.rename(mapping.name)
+        pos = checked.index.get_indexer(contact_ids)
+        scored = pos >= 0
+        contact_scores = np.zeros(len(pos))
+        contact_scores[scored] = values[pos[scored]]
+    weights = _role_weights(contact_ids, roles, role_weights)
+    if weights is not None:
+        contact_scores = contact_scores * weights
+    return _Accounts(codes=codes, ids=ids, scores=contact_scores, scored=scored)
+
+
+def rollup(
+    scores: pd.Series,
+    accounts: pd.Series | None,
+    *,
+    top_k: int = 3,
+    roles: pd.Series | None = None,
+    role_weights: Mapping[Hashable, float] | None = None,
+) -> pd.DataFrame:
+    """Roll contact scores up to accounts: the ABM account score and friends.
+
+    Parameters
+    ----------
+    scores : pandas.Series
+        Score per contact, indexed by contact id (e.g.
+        :meth:`ScoringModel.score`).
+    accounts : pandas.Series or None
+        Account id per contact, indexed by contact id. Contacts without a
+        score count as 0; a scored contact missing from the map, a contact
+        listed twice, or a missing account id is an error. ``None`` treats
+        every scored contact as its own account (lead-level).
+    top_k : int, default 3
+        How many of the highest contact scores ``top{k}_total`` adds up.
+    roles, role_weights : optional
+        Role per contact (Series indexed by contact id) and a weight per role:
+        each contact's score is multiplied by its role's weight before the
+        rollup (a decision maker counts more than an intern).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by account id (sorted): ``n_contacts``, ``n_scored``,
+        ``total`` (the account score, the sum), ``max``, ``mean``
+        (total / n_contacts) and ``top{k}_total``. Accounts with no contacts
+        cannot appear.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import rollup
+    >>> scores = pd.Series({"c1": 100.0, "c2": 40.0, "c3": 60.0})
+    >>> accounts = pd.Series({"c1": "A", "c2": "A", "c3": "B", "c4": "B"}, name="account_id")
+    >>> rollup(scores, accounts, top_k=1)
+                n_contacts  n_scored  total    max  mean  top1_total
+    account_id
+    A                    2         2  140.0  100.0  70.0       100.0
+    B                    2         1   60.0   60.0  30.0        60.0
+    """
+    k = check_int(top_k, name="top_k", low=1)
+    data = _prepare(scores, accounts, roles, role_weights)
+    return _rollup_frame(data, k)
+
+
+def _rollup_frame(data: _Accounts, k: int) -> pd.DataFrame:
+    n_contacts = group_count(data.codes, data.n)
+    total_ = group_sum(data.codes, data.scores, data.n)
+    return pd.DataFrame(
+        {
+            "n_contacts": n_contacts,
+            "n_scored": group_count(data.codes, data.n, data.scored),
+            "total": total_,
+            "max": group_max(data.codes, data.scores, data.n),
+            "mean": total_ / n_contacts,
+            f"top{k}_total": group_top_k_sum(data.codes, data.scores, data.n, k),
+        },
+        index=data.ids,
+    )
+
+
+# --------------------------------------------------------------------------
+# rules
+
+
+@attrs.frozen
+class _Evaluation:
+    fired: npt.NDArray[np.bool_]
+    reasons: npt.NDArray[np.int64]  # bit set of the clauses that explain a firing
+
+
+class Rule:
+    """Base class of handover rules; compose with ``|``, ``&`` and ``~``.
+
+    Build leaves with :func:`any_contact`, :func:`contacts` and
+    :func:`total`.
+
+    Examples
+    --------
+    >>> from bbmkit import any_contact, contacts
+    >>> rule = any_contact(at_least=100) | contacts(at_least=60, count=3)
+    >>> rule
+    any_contact(at_least=100) | contacts(at_least=60, count=3)
+    >>> rule.clauses()
+    ['any contact >= 100', '3 contacts >= 60']
+    """
+
+    kind: ClassVar[str] = ""
+
+    def __or__(self, other: Rule) -> AnyOf:
+        _check_rule(other, "|")
+        return AnyOf((*_parts(self, AnyOf), *_parts(other, AnyOf)))
+
+    def __and__(self, other: Rule) -> AllOf:
+        _check_rule(other, "&")
+        return AllOf((*_parts(self, AllOf), *_parts(other, AllOf)))
+
+    def __invert__(self) -> Rule:
+        return self.rule if isinstance(self, Not) else Not(self)
+
+    def leaves(self) -> list[Rule]:
+        """Clauses that can be named as a reason, in order of appearance.
+
+        Examples
+        --------
+        >>> from bbmkit import total
+        >>> total(at_least=200).leaves()
+        [total(at_least=200)]
+        """
+        return [self]
+
+    def clauses(self) -> list[str]:
+        """Descriptions of :meth:`leaves`, as they appear in ``reason``.
+
+        Examples
+        --------
+        >>> from bbmkit import total
+        >>> (~total(at_least=200)).clauses()
+        ['not total >= 200']
+        """
+        return [leaf.describe() for leaf in self.leaves()]
+
+    def describe(self) -> str:
+        """Human-readable text of the rule.
+
+        Examples
+        --------
+        >>> from bbmkit import contacts
+        >>> contacts(at_least=60, count=3).describe()
+        '3 contacts >= 60'
+        """
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as JSON-ready plain data; :func:`rule_from_dict` reads it back.
+
+        Examples
+        --------
+        >>> from bbmkit import any_contact, contacts
+        >>> (any_contact(at_least=100) | contacts(at_least=60, count=3)).to_dict()
+        {'kind': 'any_of', 'rules': [{'kind': 'any_contact', 'at_least': 100.0}, {'kind': 'contacts', 'at_least': 60.0, 'count': 3}]}
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rule:
+        """Same as :func:`rule_from_dict`.
+
+        Examples
+        --------
+        >>> from bbmkit import Rule
+        >>> Rule.from_dict({"kind": "total", "at_least": 200})
+        total(at_least=200)
+        """
+        return rule_from_dict(data)
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        raise NotImplementedError
+
+
+def _parts(rule: Rule, kind: type[AnyOf] | type[AllOf]) -> tuple[Rule, ...]:
+    return rule.rules if isinstance(rule, kind) else (rule,)
+
+
+def _check_rule(other: object, op: str) -> None:
+    if not isinstance(other, Rule):
+        raise ValidationTypeError(f"rules combine with {op} only with rules, got {fmt(other)}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def _real(value: object) -> object:
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    ):
+        return float(value)
+    return value
+
+
+def _validate_threshold(_: Rule, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_number(value, name=attribute.name)
+
+
+def _leaf_bit(rule: Rule, bits: dict[int, int], n: int) -> npt.NDArray[np.int64]:
+    return np.full(n, 1 << bits[id(rule)], dtype=np.int64)
+
+
+@attrs.frozen(repr=False)
+class AnyContact(Rule):
+    """Some contact of the account has a score ``>= at_least``. See :func:`any_contact`.
+
+    Examples
+    --------
+    >>> from bbmkit import AnyContact
+    >>> AnyContact(100).describe()
+    'any contact >= 100'
+    """
+
+    kind: ClassVar[str] = "any_contact"
+    at_least: float = attrs.field(converter=_real, validator=_validate_threshold)
+
+    def describe(self) -> str:
+        return f"any contact >= {_num(self.at_least)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at_least": self.at_least}
+
+    def __repr__(self) -> str:
+        return f"any_contact(at_least={_num(self.at_least)})"
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        fired = group_count(data.codes, data.n, data.scores >= self.at_least) > 0
+        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+
+
+def _validate_count(_: Rule, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_int(value, name=attribute.name, low=1)
+
+
+@attrs.frozen(repr=False)
+class Contacts(Rule):
+    """At least ``count`` contacts score ``>= at_least``. See :func:`contacts`.
+
+    Examples
+    --------
+    >>> from bbmkit import Contacts
+    >>> Contacts(60, 3).describe()
+    '3 contacts >= 60'
+    """
+
+    kind: ClassVar[str] = "contacts"
+    at_least: float = attrs.field(converter=_real, validator=_validate_threshold)
+    count: int = attrs.field(validator=_validate_count)
+
+    def describe(self) -> str:
+        noun = "contact" if self.count == 1 else "contacts"
+        return f"{self.count} {noun} >= {_num(self.at_least)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at_least": self.at_least, "count": self.count}
+
+    def __repr__(self) -> str:
+        return f"contacts(at_least={_num(self.at_least)}, count={self.count})"
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        fired = group_count(data.codes, data.n, data.scores >= self.at_least) >= self.count
+        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+
+
+@attrs.frozen(repr=False)
+class Total(Rule):
+    """The account score (sum of contact scores) is ``>= at_least``. See :func:`total`.
+
+    Examples
+    --------
+    >>> from bbmkit import Total
+    >>> Total(200).describe()
+    'total >= 200'
+    """
+
+    kind: ClassVar[str] = "total"
+    at_least: float = attrs.field(converter=_real, validator=_validate_threshold)
+
+    def describe(self) -> str:
+        return f"total >= {_num(self.at_least)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at_least": self.at_least}
+
+    def __repr__(self) -> str:
+        return f"total(at_least={_num(self.at_least)})"
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        fired = group_sum(data.codes, data.scores, data.n) >= self.at_least
+        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+
+
+def _validate_children(_: Rule, __: attrs.Attribute[Any], rules: object) -> None:
+    if not isinstance(rules, tuple) or len(rules) < 2:
+        raise ValidationError(f"a composite rule needs at least two rules, got {fmt(rules)}")
+    for rule in rules:
+        _check_rule(rule, "| or &")
+
+
+def _to_tuple(rules: object) -> object:
+    return tuple(rules) if isinstance(rules, list | tuple) else rules
+
+
+@attrs.frozen(repr=False)
+class AnyOf(Rule):
+    """Fires when any of its rules fires; the reason names those that did.
+
+    Examples
+    --------
+    >>> from bbmkit import AnyOf, any_contact, total
+    >>> isinstance(any_contact(at_least=100) | total(at_least=300), AnyOf)
+    True
+    """
+
+    kind: ClassVar[str] = "any_of"
+    rules: tuple[Rule, ...] = attrs.field(converter=_to_tuple, validator=_validate_children)
+
+    def leaves(self) -> list[Rule]:
+        return [leaf for rule in self.rules for leaf in rule.leaves()]
+
+    def describe(self) -> str:
+        return " or ".join(_wrap(r, AllOf) for r in self.rules)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rules": [r.to_dict() for r in self.rules]}
+
+    def __repr__(self) -> str:
+        return " | ".join(_wrap_repr(r, AllOf) for r in self.rules)
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        fired = np.zeros(data.n, dtype=bool)
+        reasons = np.zeros(data.n, dtype=np.int64)
+        for rule in self.rules:
+            part = rule._evaluate(data, bits)
+            fired |= part.fired
+            reasons |= part.reasons
+        return _Evaluation(fired, reasons)
+
+
+@attrs.frozen(repr=False)
+class AllOf(Rule):
+    """Fires when all of its rules fire; the reason names all of them.
+
+    Examples
+    --------
+    >>> from bbmkit import AllOf, contacts, total
+    >>> isinstance(contacts(at_least=60, count=2) & total(at_least=200), AllOf)
+    True
+    """
+
+    kind: ClassVar[str] = "all_of"
+    rules: tuple[Rule, ...] = attrs.field(converter=_to_tuple, validator=_validate_children)
+
+    def leaves(self) -> list[Rule]:
+        return [leaf for rule in self.rules for leaf in rule.leaves()]
+
+    def describe(self) -> str:
+        return " and ".join(_wrap(r, AnyOf) for r in self.rules)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rules": [r.to_dict() for r in self.rules]}
+
+    def __repr__(self) -> str:
+        return " & ".join(_wrap_repr(r, AnyOf) for r in self.rules)
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        fired = np.ones(data.n, dtype=bool)
+        reasons = np.zeros(data.n, dtype=np.int64)
+        for rule in self.rules:
+            part = rule._evaluate(data, bits)
+            fired &= part.fired
+            reasons |= part.reasons
+        return _Evaluation(fired, np.where(fired, reasons, 0))
+
+
+def _validate_negated(_: Rule, __: attrs.Attribute[Any], rule: object) -> None:
+    _check_rule(rule, "~")
+
+
+@attrs.frozen(repr=False)
+class Not(Rule):
+    """Fires when its rule does not; build it with ``~rule``.
+
+    Examples
+    --------
+    >>> from bbmkit import Not, total
+    >>> isinstance(~total(at_least=1000), Not)
+    True
+    """
+
+    kind: ClassVar[str] = "not"
+    rule: Rule = attrs.field(validator=_validate_negated)
+
+    def describe(self) -> str:
+        inner = self.rule.describe()
+        return f"not {inner}" if not isinstance(self.rule, AnyOf | AllOf) else f"not ({inner})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.rule.to_dict()}
+
+    def __repr__(self) -> str:
+        inner = repr(self.rule)
+        return f"~{inner}" if not isinstance(self.rule, AnyOf | AllOf) else f"~({inner})"
+
+    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        fired = ~self.rule._evaluate(data, bits).fired
+        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+
+
+def _wrap(rule: Rule, other: type[Rule]) -> str:
+    return f"({rule.describe()})" if isinstance(rule, other) else rule.describe()
+
+
+def _wrap_repr(rule: Rule, other: type[Rule]) -> str:
+    return f"({rule!r})" if isinstance(rule, other) else repr(rule)
+
+
+def any_contact(*, at_least: float = 100.0) -> AnyContact:
+    """Rule: some contact of the account has a score ``>= at_least``.
+
+    With ``handover(scores, None, any_contact(at_least=100))`` it is the
+    lead-generation routing rule "hand a lead over at 100".
+
+    Examples
+    --------
+    >>> from bbmkit import any_contact
+    >>> any_contact(at_least=100)
+    any_contact(at_least=100)
+    """
+    return AnyContact(at_least)
+
+
+def contacts(*, at_least: float = 60.0, count: int = 3) -> Contacts:
+    """Rule: at least ``count`` contacts of the account score ``>= at_least``.
+
+    Examples
+    --------
+    >>> from bbmkit import contacts
+    >>> contacts(at_least=60, count=3).describe()
+    '3 contacts >= 60'
+    """
+    return Contacts(at_least, count)
+
+
+def total(*, at_least: float) -> Total:
+    """Rule: the account score, the sum of its contacts' scores, is ``>= at_least``.
+
+    Examples
+    --------
+    >>> from bbmkit import total
+    >>> total(at_least=200).describe()
+    'total >= 200'
+    """
+    return Total(at_least)
+
+
+_LEAF_FIELDS: dict[str, tuple[type[Rule], tuple[str, ...]]] = {
+    "any_contact": (AnyContact, ("at_least",)),
+    "contacts": (Contacts, ("at_least", "count")),
+    "total": (Total, ("at_least",)),
+}
+
+
+def rule_from_dict(data: Mapping[str, Any], *, _where: str = "rule") -> Rule:
+    """Build a rule from :meth:`Rule.to_dict`'s plain data, validating it.
+
+    Unknown kinds, unknown or missing fields and bad values are a
+    :class:`~bbmkit.ValidationError` naming the field.
+
+    Examples
+    --------
+    >>> from bbmkit import rule_from_dict
+    >>> rule_from_dict({"kind": "any_of", "rules": [
+    ...     {"kind": "any_contact", "at_least": 100},
+    ...     {"kind": "contacts", "at_least": 60, "count": 3}]})
+    any_contact(at_least=100) | contacts(at_least=60, count=3)
+    """
+    if not isinstance(data, Mapping):
+        raise ValidationTypeError(f"{_where} must be a mapping, got {fmt(data)}")
+    kind = data.get("kind")
+    kinds = [*_LEAF_FIELDS, "any_of", "all_of", "not"]
+    if kind not in kinds:
+        raise ValidationError(
+            f"{_where} field 'kind' must be one of {', '.join(map(repr, kinds))}, got {fmt(kind)}"
+        )
+    if kind in _LEAF_FIELDS:
+        cls, fields = _LEAF_FIELDS[kind]
+    else:
+        fields = ("rule",) if kind == "not" else ("rules",)
+    allowed = {"kind", *fields}
+    unknown = sorted(map(str, set(data) - allowed))
+    if unknown:
+        raise ValidationError(
+            f"{_where} has unknown field(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(sorted(allowed))})"
+        )
+    missing = [f for f in fields if f not in data]
+    if missing:
+        raise ValidationError(f"{_where} is missing field(s) {', '.join(map(repr, missing))}")
+    if kind in _LEAF_FIELDS:
+        return cls(*(data[f] for f in fields))
+    if kind == "not":
+        return Not(rule_from_dict(data["rule"], _where=f"{_where}.rule"))
+    children = data["rules"]
+    if not isinstance(children, list | tuple):
+        raise ValidationTypeError(f"{_where} field 'rules' must be a list, got {fmt(children)}")
+    built = [rule_from_dict(c, _where=f"{_where}.rules[{i}]") for i, c in enumerate(children)]
+    return AnyOf(tuple(built)) if kind == "any_of" else AllOf(tuple(built))
+
+
+# --------------------------------------------------------------------------
+# handover
+
+
+def _evaluate(rule: Rule, data: _Accounts) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.object_]]:
+    if not isinstance(rule, Rule):
+        raise ValidationTypeError(
+            f"rule must be a Rule (any_contact, contacts, total, ...), got {fmt(rule)}"
+        )
+    leaves = rule.leaves()
+    if len(leaves) > _MAX_LEAVES:
+        raise ValidationError(
+            f"rule has {len(leaves)} clauses; at most {_MAX_LEAVES} are supported"
+        )
+    bits = {id(leaf): i for i, leaf in enumerate(leaves)}
+    result = rule._evaluate(data, bits)
+    # few distinct reason sets: build each text once, then look it up per account
+    sets, inverse = np.unique(result.reasons, return_inverse=True)
+    texts = np.array(
+        [
+            "; ".join(leaf.describe() for i, leaf in enumerate(leaves) if s >> i & 1)
+            for s in sets.tolist()
+        ],
+        dtype=object,
+    )
+    return result.fired, texts[inverse.ravel()] if len(sets) else np.array([], dtype=object)
+
+
+def handover(
+    scores: pd.Series,
+    accounts: pd.Series | None,
+    rule: Rule,
+    *,
+    top_k: int = 3,
+    roles: pd.Series | None = None,
+    role_weights: Mapping[Hashable, float] | None = None,
+) -> pd.DataFrame:
+    """Which accounts (or leads) go to sales, and why.
+
+    Parameters
+    ----------
+    scores, accounts, top_k, roles, role_weights
+        As for :func:`rollup`; ``accounts=None`` evaluates every lead on its
+        own (lead-generation routing).
+    rule : Rule
+        E.g. ``any_contact(at_least=100) | contacts(at_least=60, count=3)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`rollup`'s frame plus ``handover`` (bool) and ``reason``: the
+        clauses that fired, joined by ``"; "`` (``""`` when none did).
+
+    Examples
+    --------
+    The ABM rule of DOMAIN.md: one contact at 100, or three at 60.
+
+    >>> import pandas as pd
+    >>> from bbmkit import any_contact, contacts, handover
+    >>> scores = pd.Series({"c1": 100, "c2": 60, "c3": 60, "c4": 60, "c5": 60, "c6": 60})
+    >>> accounts = pd.Series({"c1": "A", "c2": "B", "c3": "B", "c4": "B", "c5": "C", "c6": "C"})
+    >>> rule = any_contact(at_least=100) | contacts(at_least=60, count=3)
+    >>> handover(scores, accounts, rule)[["total", "handover", "reason"]]
+       total  handover              reason
+    A  100.0      True  any contact >= 100
+    B  180.0      True    3 contacts >= 60
+    C  120.0     False
+    """
+    k = check_int(top_k, name="top_k", low=1)
+    data = _prepare(scores, accounts, roles, role_weights)
+    frame = _rollup_frame(data, k)
+    fired, reasons = _evaluate(rule, data)
+    frame["handover"] = fired
+    frame["reason"] = reasons
+    return frame
+
+
+def first_handover(
+    history: pd.DataFrame,
+    accounts: pd.Series | None,
+    rule: Rule,
+    *,
+    roles: pd.Series | None = None,
+    role_weights: Mapping[Hashable, float] | None = None,
+) -> pd.DataFrame:
+    """The first date at which each account (or lead) met a handover rule.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Scores per contact (rows) at dates (columns, in time order), e.g.
+        :meth:`ScoringModel.history`.
+    accounts, rule, roles, role_weights
+        As for :func:`handover`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by account (or contact): ``first_handover`` (the first column
+        label at which the rule fired, missing if never) and ``reason`` (the
+        clauses that fired then).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import any_contact, first_handover
+    >>> history = pd.DataFrame({"d1": [40.0, 0.0], "d2": [100.0, 20.0]}, index=["a", "b"])
+    >>> first_handover(history, None, any_contact(at_least=100))
+      first_handover              reason
+    a             d2  any contact >= 100
+    b            NaN
+    """
+    if not isinstance(history, pd.DataFrame):
+        raise ValidationTypeError(
+            f"history must be a pandas DataFrame, got {type(history).__name__}"
+        )
+    if history.shape[1] == 0:
+        raise ValidationError("history has no dates (columns)")
+    index: pd.Index | None = None
+    first = np.empty(0, dtype=np.intp)
+    reason = np.empty(0, dtype=object)
+    for j, column in enumerate(history.columns):  # a loop over dates, not rows
+        data = _prepare(history[column].rename(None), accounts, roles, role_weights)
+        fired, texts = _evaluate(rule, data)
+        if index is None:
+            index = data.ids
+            first = np.full(data.n, -1, dtype=np.intp)
+            reason = np.full(data.n, "", dtype=object)
+        new = fired & (first < 0)
+        first[new] = j
+        reason[new] = texts[new]
+    assert index is not None
+    labels = np.array([*history.columns, np.nan], dtype=object)
+    return pd.DataFrame({"first_handover": labels[first], "reason": reason}, index=index)

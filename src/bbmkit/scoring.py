@@ -1,0 +1,715 @@
+"""Behavioural lead scoring from event logs.
+
+A :class:`ScoringModel` gives points per event type (negative allowed),
+optionally decays them with age, caps what one contact can get from one
+event type (``event_caps``) and in total (``cap``). The score is a pure
+function of the event log and ``as_of``: events after ``as_of`` are
+ignored, so re-scoring yesterday gives yesterday's answer.
+
+For an event of type ``e`` and age ``a`` days at ``as_of``:
+
+* no decay: ``points[e]``
+* exponential (``half_life=h``): ``points[e] * 0.5 ** (a / h)``
+* linear (``lifespan=L``): ``points[e] * max(0, 1 - a / L)``
+
+A contact's score is ``min(cap, sum_e min(event_caps[e], sum of its
+decayed points of type e)))`` with absent caps meaning "no cap".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bbmkit._convert import NS_PER_DAY, factorize
+from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import (
+    DecayKind,
+    decay_factor,
+    group_count,
+    group_sum,
+    pair_sums,
+    scores_from_values,
+)
+from bbmkit._validation import check_frame, check_number, fmt, require_columns
+
+__all__ = ["ScoringModel", "grade"]
+
+_MAX_LISTED = 8
+
+
+# --------------------------------------------------------------------------
+# model fields: converters and validators
+
+
+def _points_converter(points: object) -> object:
+    if isinstance(points, Mapping):
+        return {k: (float(v) if _is_real(v) else v) for k, v in points.items()}
+    return points
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def _validate_points(_: ScoringModel, attribute: attrs.Attribute[Any], points: object) -> None:
+    name = attribute.name
+    if not isinstance(points, Mapping):
+        raise ValidationTypeError(
+            f"{name} must be a mapping of event type to points, got {fmt(points)}"
+        )
+    if name == "points" and not points:
+        raise ValidationError("points must not be empty: give at least one event type")
+    for key, value in points.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationTypeError(
+                f"{name} keys must be non-empty event type strings, got {fmt(key)}"
+            )
+        if name == "points":
+            check_number(value, name=f"points[{key!r}]")
+        else:
+            check_number(value, name=f"event_caps[{key!r}]", low=0.0, low_inclusive=False)
+
+
+def _days_converter(value: object) -> object:
+    """Durations as float days: Timedelta/timedelta/timedelta64 or numbers."""
+    if isinstance(value, pd.Timedelta | _dt.timedelta | np.timedelta64):
+        return pd.Timedelta(value) / pd.Timedelta(days=1)
+    if _is_real(value):
+        return float(value)  # type: ignore[arg-type]
+    return value
+
+
+def _validate_duration(_: ScoringModel, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_number(value, name=f"{attribute.name} (days)", low=0.0, low_inclusive=False)
+
+
+def _validate_cap(_: ScoringModel, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_number(value, name=attribute.name, low=0.0, low_inclusive=False)
+
+
+def _optional_float(value: object) -> object:
+    return float(value) if _is_real(value) else value  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class ScoringModel:
+    """Points per event type, decay, and caps: a behavioural scoring model.
+
+    Parameters
+    ----------
+    points : mapping of str to float
+        Points per event type; negative points (unsubscribe, competitor) are
+        allowed.
+    half_life : float or pandas.Timedelta, optional
+        Exponential decay: an event ``a`` days old is worth
+        ``points * 0.5 ** (a / half_life)``. Days as a number, or a
+        Timedelta.
+    lifespan : float or pandas.Timedelta, optional
+        Linear decay: an event is worth ``points * max(0, 1 - a / lifespan)``,
+        nothing once ``lifespan`` days old. Exclusive with ``half_life``;
+        with neither, points do not decay.
+    cap : float, optional
+        Maximum total score of a contact (> 0).
+    event_caps : mapping of str to float, optional
+        Maximum points one contact gets from one event type, applied to the
+        decayed sum of that type (> 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import ScoringModel
+    >>> model = ScoringModel(
+    ...     {"web_visit": 5, "seminar": 30, "unsubscribe": -50},
+    ...     event_caps={"web_visit": 20},
+    ... )
+    >>> events = pd.DataFrame({
+    ...     "contact_id": ["a"] * 6 + ["b", "b"],
+    ...     "event_type": ["web_visit"] * 5 + ["seminar", "seminar", "unsubscribe"],
+    ...     "timestamp": pd.to_datetime(["2026-05-01"] * 8),
+    ... })
+    >>> model.score(events)
+    contact_id
+    a    50.0
+    b   -20.0
+    Name: score, dtype: float64
+
+    With a 30-day half-life, a seminar 30 days old is worth half:
+
+    >>> decayed = ScoringModel({"seminar": 30}, half_life=pd.Timedelta(days=30))
+    >>> decayed.score(events[events.event_type == "seminar"], as_of="2026-05-31")
+    contact_id
+    a    15.0
+    b    15.0
+    Name: score, dtype: float64
+    """
+
+    points: dict[str, float] = attrs.field(converter=_points_converter, validator=_validate_points)
+    half_life: float | None = attrs.field(
+        default=None, kw_only=True, converter=_days_converter, validator=_validate_duration
+    )
+    lifespan: float | None = attrs.field(
+        default=None, kw_only=True, converter=_days_converter, validator=_validate_duration
+    )
+    cap: float | None = attrs.field(
+        default=None, kw_only=True, converter=_optional_float, validator=_validate_cap
+    )
+    event_caps: dict[str, float] = attrs.field(
+        factory=dict, kw_only=True, converter=_points_converter, validator=_validate_points
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.half_life is not None and self.lifespan is not None:
+            raise ValidationError(
+                "give half_life (exponential decay) or lifespan (linear decay), not both"
+            )
+        unknown = [k for k in self.event_caps if k not in self.points]
+        if unknown:
+            raise ValidationError(
+                f"event_caps names event types that have no points: {_listed(unknown)}"
+            )
+
+    @property
+    def decay(self) -> DecayKind:
+        """``"exponential"``, ``"linear"`` or ``"none"``.
+
+        Examples
+        --------
+        >>> from bbmkit import ScoringModel
+        >>> ScoringModel({"visit": 1}, lifespan=90).decay
+        'linear'
+        """
+        if self.half_life is not None:
+            return "exponential"
+        if self.lifespan is not None:
+            return "linear"
+        return "none"
+
+    def _scale(self) -> float:
+        scale = self.half_life if self.half_life is not None else self.lifespan
+        return 1.0 if scale is None else scale
+
+    def _type_caps(self) -> npt.NDArray[np.float64]:
+        return np.array([self.event_caps.get(t, np.inf) for t in self.points], dtype=np.float64)
+
+    def _total_cap(self) -> float:
+        return math.inf if self.cap is None else self.cap
+
+    # ---- scoring ---------------------------------------------------------
+
+    def score(
+        self,
+        events: pd.DataFrame,
+        *,
+        as_of: object = None,
+        contact: str = "contact_id",
+        event: str = "event_type",
+        time: str = "timestamp",
+    ) -> pd.Series:
+        """Score of every contact with an event at or before ``as_of``.
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            Event log with a contact id, an event type and a time column.
+            Times are datetimes (naive or tz-aware) or numbers of days.
+        as_of : timestamp-like or float, optional
+            Scoring time; events after it are ignored. Defaults to the latest
+            event time in the log. A string is parsed as a timestamp.
+        contact, event, time : str
+            Column names.
+
+        Returns
+        -------
+        pandas.Series
+            ``"score"`` indexed by contact id (sorted), float. An empty log
+            (or one with no event at or before ``as_of``) gives an empty
+            Series.
+
+        Raises
+        ------
+        ValidationError
+            Missing columns, missing ids/types/times, event types not in
+            ``points`` (all listed), times that are neither datetimes nor
+            numbers, ``as_of`` of the wrong kind or time zone.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ScoringModel
+        >>> log = pd.DataFrame({"contact_id": [1, 1, 2], "event_type": ["a", "b", "a"],
+        ...                     "timestamp": [0.0, 10.0, 20.0]})
+        >>> ScoringModel({"a": 10, "b": 40}, lifespan=40).score(log, as_of=20).tolist()
+        [35.0, 10.0]
+        """
+        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
+        values = log.values(self)
+        score = scores_from_values(
+            log.contact_codes,
+            log.type_codes,
+            values,
+            len(log.contacts),
+            self._type_caps(),
+            self._total_cap(),
+        )
+        return pd.Series(score, index=log.contacts, name="score")
+
+    def ledger(
+        self,
+        events: pd.DataFrame,
+        *,
+        as_of: object = None,
+        contact: str = "contact_id",
+        event: str = "event_type",
+        time: str = "timestamp",
+    ) -> pd.DataFrame:
+        """Every contribution to every score: the explanation of :meth:`score`.
+
+        Parameters are those of :meth:`score`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``<contact>``, ``<event>``, ``"kind"`` and ``"points"``.
+            ``kind`` is ``"event"`` for the decayed points of one event type
+            (one row per contact and type), ``"event_cap"`` for the cut an
+            event cap made to that type, and ``"cap"`` for the cut the total
+            cap made (its event is missing). Per contact, ``points`` sums to
+            the score (exactly for whole points without decay; up to
+            floating-point rounding otherwise). Sorted by contact.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ScoringModel
+        >>> log = pd.DataFrame({"contact_id": ["a"] * 4, "event_type": ["visit"] * 3 + ["demo"],
+        ...                     "timestamp": [1.0, 2.0, 3.0, 4.0]})
+        >>> model = ScoringModel({"visit": 10, "demo": 50}, event_caps={"visit": 25}, cap=60)
+        >>> model.ledger(log)
+          contact_id event_type       kind  points
+        0          a      visit      event    30.0
+        1          a      visit  event_cap    -5.0
+        2          a       demo      event    50.0
+        3          a        NaN        cap   -15.0
+        >>> model.score(log).tolist()
+        [60.0]
+        """
+        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
+        types = list(self.points)
+        n_types = len(types)
+        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, log.values(self), n_types)
+        caps = self._type_caps()[pt]
+        capped = np.minimum(sums, caps)
+        cut = capped < sums
+        totals = group_sum(pc, capped, len(log.contacts))
+        over = np.flatnonzero(totals > self._total_cap())
+
+        # rows: events, then event-cap cuts, then total-cap cuts; sort by contact, order
+        contact_idx = np.concatenate([pc, pc[cut], over])
+        type_idx = np.concatenate([pt, pt[cut], np.full(over.size, -1)])
+        kind_idx = np.concatenate(
+            [
+                np.zeros(pc.size, np.int8),
+                np.ones(int(cut.sum()), np.int8),
+                np.full(over.size, 2, np.int8),
+            ]
+        )
+        pts = np.concatenate([sums, (capped - sums)[cut], self._total_cap() - totals[over]])
+        # within a contact: each type's event row, then its cap cut, then the total cap
+        type_order = np.where(type_idx < 0, n_types, type_idx)
+        order = np.lexsort((kind_idx, type_order, contact_idx))
+        return pd.DataFrame(
+            {
+                contact: log.contacts.take(contact_idx[order]),
+                event: pd.Categorical.from_codes(
+                    type_idx[order], categories=pd.Index(types, dtype=object)
+                ),
+                "kind": np.array(["event", "event_cap", "cap"], dtype=object)[kind_idx[order]],
+                "points": pts[order],
+            }
+        )
+
+    def history(
+        self,
+        events: pd.DataFrame,
+        dates: Iterable[object],
+        *,
+        contact: str = "contact_id",
+        event: str = "event_type",
+        time: str = "timestamp",
+    ) -> pd.DataFrame:
+        """Scores at each of ``dates``: one row per contact, one column per date.
+
+        Each column equals :meth:`score` with that ``as_of``; a contact with no
+        event yet scores 0. The log is validated and factorised once.
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            The event log, as for :meth:`score`.
+        dates : iterable of timestamp-like or float
+            Scoring times, in any order (columns keep the given order).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by every contact with an event at or before the latest
+            date, columns the dates.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ScoringModel
+        >>> log = pd.DataFrame({"contact_id": ["a", "a", "b"], "event_type": ["x", "x", "x"],
+        ...                     "timestamp": [0.0, 10.0, 20.0]})
+        >>> ScoringModel({"x": 8}, half_life=10).history(log, [0, 10, 20])
+                     0     10    20
+        contact_id
+        a           8.0  12.0  6.0
+        b           0.0   0.0  8.0
+        """
+        marks = list(dates)
+        if not marks:
+            raise ValidationError("dates must not be empty")
+        base = self._prepare(
+            events, as_of=None, contact=contact, event=event, time=time, keep_all=True
+        )
+        resolved = [base.resolve_as_of(d) for d in marks]
+        last = max(resolved)
+        known = base.contact_codes[base.time_days <= last]
+        present = group_count(known, len(base.contacts)) > 0
+        remap = np.cumsum(present) - 1
+        columns = []
+        for when in resolved:  # a loop over dates, not rows
+            keep = base.time_days <= when
+            codes = remap[base.contact_codes[keep]]
+            values = base.points_of(self)[keep] * decay_factor(
+                when - base.time_days[keep], self.decay, self._scale()
+            )
+            columns.append(
+                scores_from_values(
+                    codes,
+                    base.type_codes[keep],
+                    values,
+                    int(present.sum()),
+                    self._type_caps(),
+                    self._total_cap(),
+                )
+            )
+        data = np.column_stack(columns) if columns else np.empty((int(present.sum()), 0))
+        return pd.DataFrame(
+            data, index=base.contacts[present], columns=pd.Index(marks, dtype=object)
+        )
+
+    # ---- plain data ------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-ready plain data.
+
+        Examples
+        --------
+        >>> from bbmkit import ScoringModel
+        >>> ScoringModel({"visit": 5}, half_life=30).to_dict()
+        {'points': {'visit': 5.0}, 'half_life': 30.0, 'lifespan': None, 'cap': None, 'event_caps': {}}
+        """
+        return {
+            "points": dict(self.points),
+            "half_life": self.half_life,
+            "lifespan": self.lifespan,
+            "cap": self.cap,
+            "event_caps": dict(self.event_caps),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoringModel:
+        """Build a model from :meth:`to_dict`'s plain data, validating it.
+
+        Examples
+        --------
+        >>> from bbmkit import ScoringModel
+        >>> ScoringModel.from_dict({"points": {"visit": 5}, "cap": 100}).cap
+        100.0
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationTypeError(f"scoring model must be a mapping, got {fmt(data)}")
+        allowed = {"points", "half_life", "lifespan", "cap", "event_caps"}
+        unknown = sorted(map(str, set(data) - allowed))
+        if unknown:
+            raise ValidationError(
+                f"scoring model has unknown field(s) {_listed(unknown)} (allowed: {', '.join(sorted(allowed))})"
+            )
+        if "points" not in data:
+            raise ValidationError("scoring model is missing field(s) 'points'")
+        kwargs = {k: v for k, v in data.items() if k != "points" and v is not None}
+        return cls(data["points"], **kwargs)
+
+    # ---- boundary --------------------------------------------------------
+
+    def _prepare(
+        self,
+        events: object,
+        *,
+        as_of: object,
+        contact: str,
+        event: str,
+        time: str,
+        keep_all: bool = False,
+    ) -> _Log:
+        frame = check_frame(events, name="events")
+        require_columns(frame, [contact, event, time], name="events")
+        for column in (contact, event):
+            _no_missing(frame[column], column)
+        times, clock = _times(frame[time], time)
+        type_codes = _type_codes(frame[event], event, list(self.points))
+        contact_codes, contacts = factorize(frame[contact])
+        contacts = contacts.rename(contact)
+        log = _Log(
+            contact_codes=contact_codes,
+            contacts=contacts,
+            type_codes=type_codes,
+            time_days=times,
+            clock=clock,
+            as_of_days=math.nan,
+        )
+        if keep_all:
+            return log
+        return log.cut(log.resolve_as_of(as_of) if as_of is not None else None)
+
+
+def _listed(items: Sequence[object]) -> str:
+    shown = ", ".join(fmt(i) for i in items[:_MAX_LISTED])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > _MAX_LISTED else "")
+
+
+def _no_missing(column: pd.Series, name: str) -> None:
+    missing = column.isna().to_numpy()
+    if missing.any():
+        first = column.index[int(np.argmax(missing))]
+        raise ValidationError(
+            f"column {name!r} has {int(missing.sum())} missing value(s) (first at index {fmt(first)})"
+        )
+
+
+@attrs.frozen
+class _Clock:
+    """How a log's times map to float days: datetimes (with zone) or plain days."""
+
+    is_datetime: bool
+    tz: Any = None
+
+    def to_days(self, value: object, name: str = "as_of") -> float:
+        if not self.is_datetime:
+            return check_number(value, name=name)
+        if _is_real(value) or isinstance(value, bool):
+            raise ValidationTypeError(
+                f"{name} must be a timestamp for a log of datetimes, got {fmt(value)}"
+            )
+        try:
+            stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            raise ValidationError(f"{name} is not a timestamp: {fmt(value)}") from err
+        if pd.isna(stamp):
+            raise ValidationError(f"{name} must not be missing (NaT)")
+        if (stamp.tz is None) != (self.tz is None):
+            raise ValidationError(
+                f"{name} {stamp} is {'naive' if stamp.tz is None else 'tz-aware'} but the log's "
+                f"times are {'naive' if self.tz is None else f'tz-aware ({self.tz})'}; use one kind"
+            )
+        if stamp.tz is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        return float(stamp.as_unit("ns").value) / NS_PER_DAY
+
+
+def _times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], _Clock]:
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if column.isna().any():
+            _no_missing(column, name)
+        tz = getattr(dtype, "tz", None)
+        naive = column.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else column
+        ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        # float days since the epoch keep ~10 microsecond precision for centuries
+        return ns / NS_PER_DAY, _Clock(is_datetime=True, tz=tz)
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(days)
+        if bad.any():
+            first = column.index[int(np.argmax(bad))]
+            raise ValidationError(
+                f"column {name!r} has {int(bad.sum())} missing or infinite time(s) "
+                f"(first at index {fmt(first)})"
+            )
+        return days, _Clock(is_datetime=False)
+    raise ValidationTypeError(
+        f"column {name!r} must hold datetimes or numbers of days, got dtype {dtype}; "
+        "convert text with pandas.to_datetime"
+    )
+
+
+def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.intp]:
+    known = pd.Index(types, dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        lookup = known.get_indexer(column.cat.categories.astype(object))
+        used = np.zeros(len(lookup), dtype=bool)
+        used[codes] = True
+        unknown = list(column.cat.categories[used & (lookup < 0)])
+        type_codes = lookup[codes]
+    else:
+        codes, uniques = pd.factorize(column)
+        lookup = known.get_indexer(pd.Index(uniques, dtype=object))
+        unknown = list(pd.Index(uniques)[lookup < 0])
+        type_codes = lookup[codes]
+    if unknown:
+        raise ValidationError(
+            f"column {name!r} has event type(s) with no points: {_listed(sorted(map(str, unknown)))} "
+            f"(points are given for: {_listed(types)})"
+        )
+    return type_codes.astype(np.intp, copy=False)
+
+
+@attrs.frozen
+class _Log:
+    """A validated, factorised event log (the boundary's output)."""
+
+    contact_codes: npt.NDArray[np.intp]
+    contacts: pd.Index
+    type_codes: npt.NDArray[np.intp]
+    time_days: npt.NDArray[np.float64]
+    clock: _Clock
+    as_of_days: float
+
+    def resolve_as_of(self, as_of: object) -> float:
+        return self.clock.to_days(as_of)
+
+    def cut(self, as_of_days: float | None) -> _Log:
+        """Keep events at or before ``as_of`` (default: the latest) and their contacts."""
+        if as_of_days is None:
+            as_of_days = float(self.time_days.max()) if self.time_days.size else 0.0
+        keep = self.time_days <= as_of_days
+        present = group_count(self.contact_codes[keep], len(self.contacts)) > 0
+        remap = np.cumsum(present) - 1
+        return _Log(
+            contact_codes=remap[self.contact_codes[keep]],
+            contacts=self.contacts[present],
+            type_codes=self.type_codes[keep],
+            time_days=self.time_days[keep],
+            clock=self.clock,
+            as_of_days=as_of_days,
+        )
+
+    def points_of(self, model: ScoringModel) -> npt.NDArray[np.float64]:
+        return np.array(list(model.points.values()), dtype=np.float64)[self.type_codes]
+
+    def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
+        age = self.as_of_days - self.time_days
+        return self.points_of(model) * decay_factor(age, model.decay, model._scale())
+
+
+# --------------------------------------------------------------------------
+# fit x engagement grade
+
+
+def grade(
+    fit: pd.Series,
+    score: pd.Series,
+    *,
+    fit_bands: Sequence[float] = (0.75, 0.5, 0.25),
+    score_bands: Sequence[float] = (100.0, 50.0, 25.0),
+) -> pd.Series:
+    """Letter-number grade from ICP fit (letter) and behavioural score (number).
+
+    ``A`` is the best fit and ``1`` the most engaged, as in the common
+    marketing-automation grids: with the default bands a lead with fit
+    >= 0.75 and score >= 100 is ``"A1"``, one with fit < 0.25 and score < 25
+    is ``"D4"``.
+
+    Parameters
+    ----------
+    fit : pandas.Series
+        ICP fit in [0, 1] (e.g. :meth:`ICPProfile.fit`), indexed by contact.
+    score : pandas.Series
+        Behavioural score indexed by contact (e.g. :meth:`ScoringModel.score`).
+        Contacts in ``fit`` without a score count as 0; a contact with a score
+        but no fit is an error.
+    fit_bands, score_bands : sequence of float
+        Strictly decreasing lower bounds of the letters ``A, B, ...`` and the
+        numbers ``1, 2, ...``; values below the last bound get the next letter
+        or number. At most 25 fit bands.
+
+    Returns
+    -------
+    pandas.Series
+        ``"grade"``, strings, indexed like ``fit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import grade
+    >>> fit = pd.Series({"a": 0.9, "b": 0.6, "c": 0.1})
+    >>> score = pd.Series({"a": 120.0, "b": 30.0})
+    >>> grade(fit, score).to_dict()
+    {'a': 'A1', 'b': 'B3', 'c': 'D4'}
+    """
+    for name, series in (("fit", fit), ("score", score)):
+        if not isinstance(series, pd.Series):
+            raise ValidationTypeError(
+                f"{name} must be a pandas Series, got {type(series).__name__}"
+            )
+        if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            raise ValidationTypeError(f"{name} must hold numbers, got dtype {series.dtype}")
+        if not series.index.is_unique:
+            raise ValidationError(f"{name} has duplicated index labels")
+    fit_values = fit.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~((fit_values >= 0) & (fit_values <= 1))
+    if bad.any():
+        raise ValidationError(
+            f"fit must be in [0, 1], got {fmt(fit_values[bad][0])} at index {fmt(fit.index[int(np.argmax(bad))])}"
+        )
+    extra = score.index.difference(fit.index)
+    if len(extra):
+        raise ValidationError(
+            f"score has {len(extra)} contact(s) with no fit (first: {fmt(extra[0])})"
+        )
+    scores = score.reindex(fit.index, fill_value=0.0).to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isnan(scores).any():
+        raise ValidationError("score has missing values")
+    letters = _band_index(fit_values, _bands(fit_bands, "fit_bands", limit=25))
+    numbers = _band_index(scores, _bands(score_bands, "score_bands", limit=None))
+    letter_names = np.array([chr(ord("A") + i) for i in range(len(fit_bands) + 1)], dtype=object)
+    number_names = np.array([str(i + 1) for i in range(len(score_bands) + 1)], dtype=object)
+    return pd.Series(letter_names[letters] + number_names[numbers], index=fit.index, name="grade")
+
+
+def _bands(bands: Sequence[float], name: str, *, limit: int | None) -> npt.NDArray[np.float64]:
+    if isinstance(bands, str | bytes) or not isinstance(bands, Sequence) or not bands:
+        raise ValidationTypeError(
+            f"{name} must be a non-empty sequence of numbers, got {fmt(bands)}"
+        )
+    values = np.array([check_number(b, name=name) for b in bands], dtype=np.float64)
+    if np.any(np.diff(values) >= 0):
+        raise ValidationError(f"{name} must be strictly decreasing, got {fmt(tuple(bands))}")
+    if limit is not None and values.size > limit:
+        raise ValidationError(f"{name} allows at most {limit} bands, got {values.size}")
+    return values
+
+
+def _band_index(
+    values: npt.NDArray[np.float64], bands: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
+    # number of bounds the value does not reach = its band (0 = best)
+    band: npt.NDArray[np.intp] = (values[:, None] < bands[None, :]).sum(axis=1).astype(np.intp)
+    return band
