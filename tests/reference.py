@@ -81,3 +81,83 @@ def group_counts(labels: Sequence[Any], flags: Sequence[bool]) -> dict[Any, tupl
         entry[0] += int(bool(flag))
         entry[1] += 1
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+# --------------------------------------------------------------------------
+# scoring
+
+
+def decay(age: float, kind: str, scale: float) -> float:
+    if kind == "exponential":
+        return 0.5 ** (age / scale)
+    if kind == "linear":
+        return max(0.0, 1.0 - age / scale)
+    return 1.0
+
+
+def score(
+    events: Sequence[tuple[Any, str, float]],
+    points: dict[str, float],
+    *,
+    kind: str = "none",
+    scale: float = 1.0,
+    event_caps: dict[str, float] | None = None,
+    cap: float | None = None,
+    as_of: float | None = None,
+) -> dict[Any, float]:
+    """Score per contact from (contact, event type, time in days) triples."""
+    if as_of is None:
+        as_of = max(t for _, _, t in events)
+    per_type: dict[Any, dict[str, float]] = {}
+    for contact, event, t in events:
+        if t > as_of:
+            continue
+        types = per_type.setdefault(contact, {})
+        types[event] = types.get(event, 0.0) + points[event] * decay(as_of - t, kind, scale)
+    out = {}
+    for contact, types in per_type.items():
+        acc = 0.0
+        for event, value in types.items():
+            if event_caps and event in event_caps:
+                value = min(value, event_caps[event])
+            acc += value
+        out[contact] = acc if cap is None else min(acc, cap)
+    return out
+
+
+# --------------------------------------------------------------------------
+# accounts
+
+
+def rollup(
+    scores: dict[Any, float], accounts: dict[Any, Any], k: int
+) -> dict[Any, dict[str, float]]:
+    members: dict[Any, list[float]] = {}
+    scored: dict[Any, int] = {}
+    for contact, account in accounts.items():
+        members.setdefault(account, []).append(scores.get(contact, 0.0))
+        scored[account] = scored.get(account, 0) + (contact in scores)
+    out = {}
+    for account, values in members.items():
+        ranked = sorted(values, reverse=True)
+        out[account] = {
+            "n_contacts": len(values),
+            "n_scored": scored[account],
+            "total": math.fsum(values),
+            "max": max(values),
+            "mean": math.fsum(values) / len(values),
+            "top": math.fsum(ranked[:k]),
+        }
+    return out
+
+
+def abm_handover(
+    values: Sequence[float], *, single: float = 100, several: float = 60, count: int = 3
+) -> tuple[bool, list[str]]:
+    """'any contact >= single, or >= count contacts at >= several' for one account."""
+    reasons = []
+    if any(v >= single for v in values):
+        reasons.append(f"any contact >= {single:g}")
+    if sum(v >= several for v in values) >= count:
+        reasons.append(f"{count} contacts >= {several:g}")
+    return bool(reasons), reasons

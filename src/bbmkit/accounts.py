@@ -376,7 +376,9 @@ def _validate_threshold(_: Rule, attribute: attrs.Attribute[Any], value: object)
 
 
 def _leaf_bit(rule: Rule, bits: dict[int, int], n: int) -> npt.NDArray[np.int64]:
-    return np.full(n, 1 << bits[id(rule)], dtype=np.int64)
+    # clauses inside a negation are not reasons of their own: they have no bit
+    bit = bits.get(id(rule))
+    return np.full(n, 0 if bit is None else 1 << bit, dtype=np.int64)
 
 
 @attrs.frozen(repr=False)

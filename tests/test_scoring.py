@@ -1,0 +1,438 @@
+import json
+
+import attrs
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bbmkit import ScoringModel, ValidationError, ValidationTypeError, grade
+from tests import reference
+
+POINTS = {"web_visit": 5.0, "download": 15.0, "seminar": 30.0, "unsubscribe": -50.0}
+
+
+def log(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["contact_id", "event_type", "timestamp"])
+
+
+# --------------------------------------------------------------------------
+# hand-worked examples
+
+
+def test_no_decay_sums_points_including_negative() -> None:
+    events = log(
+        [("a", "web_visit", 0), ("a", "seminar", 1), ("b", "download", 2), ("b", "unsubscribe", 3)]
+    )
+    score = ScoringModel(POINTS).score(events)
+    assert score.name == "score"
+    assert score.index.name == "contact_id"
+    assert score.to_dict() == {"a": 35.0, "b": -35.0}
+
+
+def test_exponential_half_life() -> None:
+    events = log([("a", "seminar", 0.0), ("a", "download", 60.0)])
+    model = ScoringModel(POINTS, half_life=30)
+    # seminar 60 days old: 30 * 0.25; download today: 15
+    assert model.score(events, as_of=60).to_dict() == {"a": 7.5 + 15.0}
+    assert model.score(events, as_of=90).to_dict() == {"a": 30 * 0.125 + 15 * 0.5}
+
+
+def test_linear_lifespan() -> None:
+    events = log([("a", "seminar", 0.0), ("a", "download", 30.0)])
+    model = ScoringModel(POINTS, lifespan=60)
+    assert model.score(events, as_of=30).to_dict() == {"a": 15.0 + 15.0}
+    assert model.score(events, as_of=60).to_dict() == {"a": 0.0 + 7.5}
+    assert model.score(events, as_of=1000).to_dict() == {"a": 0.0}
+
+
+def test_event_caps_apply_to_the_decayed_sum_per_type_then_cap() -> None:
+    events = log([("a", "web_visit", float(t)) for t in range(10)] + [("a", "seminar", 9.0)])
+    model = ScoringModel(POINTS, event_caps={"web_visit": 20}, cap=45)
+    # 10 visits = 50, capped to 20; + seminar 30 = 50; total cap 45
+    assert model.score(events).to_dict() == {"a": 45.0}
+    uncapped = ScoringModel(POINTS, event_caps={"web_visit": 20})
+    assert uncapped.score(events).to_dict() == {"a": 50.0}
+    decayed = ScoringModel(POINTS, half_life=1, event_caps={"web_visit": 20})
+    visits = sum(5 * 0.5 ** (9 - t) for t in range(10))  # 9.99..., under the cap
+    assert decayed.score(events).iloc[0] == pytest.approx(visits + 30, rel=1e-12)
+
+
+def test_as_of_ignores_later_events_and_defaults_to_latest() -> None:
+    events = log([("a", "seminar", 0.0), ("a", "download", 10.0), ("b", "seminar", 20.0)])
+    model = ScoringModel(POINTS)
+    assert model.score(events).to_dict() == {"a": 45.0, "b": 30.0}
+    yesterday = model.score(events, as_of=10)
+    assert yesterday.to_dict() == {"a": 45.0}  # b did not exist yet
+    assert model.score(events, as_of=9.999).to_dict() == {"a": 30.0}
+    # re-scoring the same day with more events logged later gives the same answer
+    later = pd.concat([events, log([("a", "seminar", 11.0)])], ignore_index=True)
+    pd.testing.assert_series_equal(model.score(later, as_of=10), yesterday)
+
+
+def test_datetimes_naive_and_tz_aware() -> None:
+    naive = pd.DataFrame(
+        {
+            "contact_id": ["a", "a"],
+            "event_type": ["seminar", "seminar"],
+            "timestamp": pd.to_datetime(["2026-01-01", "2026-01-31"]),
+        }
+    )
+    model = ScoringModel(POINTS, half_life=pd.Timedelta(days=30))
+    assert model.score(naive).iloc[0] == pytest.approx(45.0)
+    assert model.score(naive, as_of="2026-03-02").iloc[0] == pytest.approx(22.5)
+    aware = naive.assign(timestamp=naive["timestamp"].dt.tz_localize("Asia/Tokyo"))
+    at = pd.Timestamp("2026-03-02", tz="Asia/Tokyo")
+    assert model.score(aware, as_of=at).iloc[0] == pytest.approx(22.5)
+    # the same instant in another zone is the same as_of
+    assert model.score(aware, as_of=at.tz_convert("UTC")).iloc[0] == pytest.approx(22.5)
+    with pytest.raises(ValidationError, match="is naive but the log's times are tz-aware"):
+        model.score(aware, as_of="2026-03-02")
+    with pytest.raises(ValidationError, match="is tz-aware but the log's times are naive"):
+        model.score(naive, as_of=at)
+    with pytest.raises(ValidationTypeError, match="as_of must be a timestamp"):
+        model.score(naive, as_of=30)
+    with pytest.raises(ValidationTypeError, match="as_of must be a real number"):
+        model.score(naive.assign(timestamp=[0.0, 1.0]), as_of="2026-01-01")
+
+
+def test_categorical_and_custom_columns() -> None:
+    events = pd.DataFrame(
+        {
+            "who": pd.Categorical(["x", "y", "x"]),
+            "what": pd.Categorical(
+                ["seminar", "download", "seminar"], categories=[*POINTS, "other"]
+            ),
+            "day": [1, 2, 3],
+        }
+    )
+    score = ScoringModel(POINTS).score(events, contact="who", event="what", time="day")
+    assert score.to_dict() == {"x": 60.0, "y": 15.0}
+    assert score.index.name == "who"
+
+
+def test_empty_log_gives_empty_results() -> None:
+    empty = log([]).astype({"timestamp": float})
+    model = ScoringModel(POINTS)
+    assert model.score(empty).empty
+    assert model.ledger(empty).empty
+    assert list(model.ledger(empty).columns) == ["contact_id", "event_type", "kind", "points"]
+    assert model.score(log([("a", "seminar", 5.0)]), as_of=1).empty
+
+
+# --------------------------------------------------------------------------
+# ledger
+
+
+def test_ledger_shows_caps_as_rows_and_sums_exactly() -> None:
+    events = log(
+        [("a", "web_visit", float(t)) for t in range(10)]
+        + [("a", "seminar", 1.0), ("b", "unsubscribe", 2.0), ("b", "web_visit", 3.0)]
+    )
+    model = ScoringModel(POINTS, event_caps={"web_visit": 20}, cap=45)
+    ledger = model.ledger(events)
+    assert ledger[["contact_id", "event_type", "kind"]].astype(object).fillna(
+        "-"
+    ).values.tolist() == [
+        ["a", "web_visit", "event"],
+        ["a", "web_visit", "event_cap"],
+        ["a", "seminar", "event"],
+        ["a", "-", "cap"],
+        ["b", "web_visit", "event"],
+        ["b", "unsubscribe", "event"],
+    ]
+    assert ledger["points"].tolist() == [50.0, -30.0, 30.0, -5.0, 5.0, -50.0]
+    sums = ledger.groupby("contact_id")["points"].sum()
+    assert sums.to_dict() == model.score(events).to_dict()  # exact: whole points, no decay
+
+
+# --------------------------------------------------------------------------
+# history
+
+
+def test_history_equals_scores_at_each_date() -> None:
+    events = log([("a", "seminar", 0.0), ("b", "download", 5.0), ("a", "web_visit", 12.0)])
+    model = ScoringModel(POINTS, half_life=7, event_caps={"seminar": 20})
+    dates = [12.0, 0.0, 6.0]
+    history = model.history(events, dates)
+    assert list(history.columns) == dates
+    assert list(history.index) == ["a", "b"]
+    for d in dates:
+        expected = model.score(events, as_of=d).reindex(history.index, fill_value=0.0)
+        np.testing.assert_allclose(history[d].to_numpy(), expected.to_numpy(), rtol=1e-12)
+    with pytest.raises(ValidationError, match="dates must not be empty"):
+        model.history(events, [])
+
+
+# --------------------------------------------------------------------------
+# invalid input
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"points": {}}, ValidationError, "points must not be empty"),
+        (
+            {"points": {"a": "5"}},
+            ValidationTypeError,
+            r"points\['a'\] must be a real number, got '5'",
+        ),
+        (
+            {"points": {"a": float("nan")}},
+            ValidationError,
+            r"points\['a'\] must be a finite number",
+        ),
+        ({"points": {"a": True}}, ValidationTypeError, r"points\['a'\] must be a real number"),
+        (
+            {"points": {3: 5}},
+            ValidationTypeError,
+            "points keys must be non-empty event type strings",
+        ),
+        ({"points": ["a"]}, ValidationTypeError, "points must be a mapping"),
+        (
+            {"points": {"a": 1}, "half_life": 0},
+            ValidationError,
+            r"half_life \(days\) must be a finite number > 0, got 0.0",
+        ),
+        ({"points": {"a": 1}, "half_life": -3}, ValidationError, "half_life"),
+        ({"points": {"a": 1}, "half_life": pd.Timedelta(0)}, ValidationError, "half_life"),
+        ({"points": {"a": 1}, "lifespan": float("inf")}, ValidationError, "lifespan"),
+        ({"points": {"a": 1}, "half_life": "30d"}, ValidationTypeError, "half_life"),
+        ({"points": {"a": 1}, "half_life": 3, "lifespan": 9}, ValidationError, "not both"),
+        ({"points": {"a": 1}, "cap": 0}, ValidationError, "cap must be a finite number > 0"),
+        (
+            {"points": {"a": 1}, "event_caps": {"b": 3}},
+            ValidationError,
+            "event_caps names event types that have no points: 'b'",
+        ),
+        (
+            {"points": {"a": 1}, "event_caps": {"a": -3}},
+            ValidationError,
+            r"event_caps\['a'\] must be a finite number > 0",
+        ),
+    ],
+)
+def test_invalid_models(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        ScoringModel(**kwargs)  # type: ignore[arg-type]
+
+
+def test_invalid_logs() -> None:
+    model = ScoringModel(POINTS)
+    good = log([("a", "seminar", 1.0), ("b", "download", 2.0)])
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'timestamp' is missing from events \(have: contact_id, event_type\)",
+    ):
+        model.score(good.drop(columns="timestamp"))
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'timestamp' has 1 missing or infinite time\(s\) \(first at index 1\)",
+    ):
+        model.score(good.assign(timestamp=[1.0, np.nan]))
+    with pytest.raises(ValidationError, match=r"column 'timestamp' has 1 missing value\(s\)"):
+        model.score(good.assign(timestamp=pd.to_datetime(["2026-01-01", None])))
+    with pytest.raises(ValidationError, match=r"event type\(s\) with no points: 'demo', 'tweet'"):
+        model.score(log([("a", "tweet", 1.0), ("a", "demo", 2.0), ("a", "tweet", 3.0)]))
+    with pytest.raises(ValidationError, match="no points: 'other'"):
+        model.score(good.assign(event_type=pd.Categorical(["seminar", "other"])))
+    with pytest.raises(ValidationError, match=r"column 'contact_id' has 1 missing value\(s\)"):
+        model.score(good.assign(contact_id=["a", None]))
+    with pytest.raises(
+        ValidationTypeError, match="must hold datetimes or numbers of days, got dtype"
+    ):
+        model.score(good.assign(timestamp=["2026-01-01", "2026-01-02"]))
+    with pytest.raises(ValidationTypeError, match="events must be a pandas DataFrame"):
+        model.score([("a", "seminar", 1.0)])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="as_of is not a timestamp"):
+        model.score(
+            good.assign(timestamp=pd.to_datetime(["2026-01-01"] * 2)), as_of="yesterday-ish"
+        )
+
+
+# --------------------------------------------------------------------------
+# plain data
+
+
+def test_json_round_trip() -> None:
+    model = ScoringModel(
+        POINTS, lifespan=pd.Timedelta(days=90), cap=150, event_caps={"web_visit": 25}
+    )
+    again = ScoringModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+    assert again.lifespan == 90.0
+    assert attrs.evolve(model, cap=None).cap is None
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"points": {"a": 1}, "decay": "fast"}, r"unknown field\(s\) 'decay'"),
+        ({"half_life": 3}, r"missing field\(s\) 'points'"),
+        ({"points": {"a": "x"}}, "must be a real number"),
+        ([], "scoring model must be a mapping"),
+    ],
+)
+def test_from_dict_invalid(doc: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        ScoringModel.from_dict(doc)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# against the slow reference, on seeded random logs
+
+
+def _random_log(seed: int) -> tuple[pd.DataFrame, ScoringModel, float]:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    types = list(POINTS)
+    events = pd.DataFrame(
+        {
+            "contact_id": rng.integers(0, 30, n),
+            "event_type": rng.choice(types, n),
+            "timestamp": rng.uniform(0, 180, n).round(3),
+        }
+    )
+    kind = ["none", "exponential", "linear"][seed % 3]
+    decay = {
+        "exponential": {"half_life": float(rng.uniform(5, 60))},
+        "linear": {"lifespan": float(rng.uniform(20, 200))},
+    }
+    model = ScoringModel(
+        {t: float(rng.integers(-20, 40)) for t in types},
+        **decay.get(kind, {}),  # type: ignore[arg-type]
+        cap=float(rng.uniform(20, 200)) if seed % 2 else None,
+        event_caps={"web_visit": float(rng.uniform(1, 30))} if seed % 4 < 2 else {},
+    )
+    return events, model, float(rng.uniform(60, 200))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_score_matches_reference(seed: int) -> None:
+    events, model, as_of = _random_log(seed)
+    expected = reference.score(
+        list(events.itertuples(index=False, name=None)),
+        model.points,
+        kind=model.decay,
+        scale=model._scale(),
+        event_caps=model.event_caps,
+        cap=model.cap,
+        as_of=as_of,
+    )
+    got = model.score(events, as_of=as_of)
+    assert set(got.index) == set(expected)
+    for contact, value in expected.items():
+        assert got[contact] == pytest.approx(value, rel=1e-9, abs=1e-9)
+    ledger = model.ledger(events, as_of=as_of)
+    sums = ledger.groupby("contact_id")["points"].sum().reindex(got.index)
+    np.testing.assert_allclose(sums.to_numpy(), got.to_numpy(), rtol=1e-9, atol=1e-9)
+
+
+# --------------------------------------------------------------------------
+# properties
+
+event_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(list(POINTS)), st.floats(0, 100)
+    ),
+    min_size=1,
+    max_size=40,
+)
+models = st.builds(
+    ScoringModel,
+    st.just(POINTS),
+    half_life=st.one_of(st.none(), st.floats(0.5, 50)),
+    cap=st.one_of(st.none(), st.floats(1, 200)),
+    event_caps=st.one_of(st.just({}), st.builds(lambda c: {"web_visit": c}, st.floats(1, 30))),
+)
+
+
+@given(event_rows, models)
+def test_property_ledger_sums_to_score(
+    rows: list[tuple[str, str, float]], model: ScoringModel
+) -> None:
+    events = log(rows)
+    score = model.score(events)
+    sums = model.ledger(events).groupby("contact_id")["points"].sum()
+    np.testing.assert_allclose(
+        sums.reindex(score.index).to_numpy(), score.to_numpy(), rtol=1e-9, atol=1e-9
+    )
+
+
+@given(event_rows, models, st.randoms(use_true_random=False))
+def test_property_independent_of_row_order(
+    rows: list[tuple[str, str, float]], model: ScoringModel, rnd: object
+) -> None:
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    pd.testing.assert_series_equal(model.score(log(rows)), model.score(log(shuffled)), rtol=1e-12)
+
+
+@given(event_rows, models)
+def test_property_input_not_mutated_and_caps_hold(
+    rows: list[tuple[str, str, float]], model: ScoringModel
+) -> None:
+    events = log(rows)
+    before = events.copy()
+    score = model.score(events)
+    model.ledger(events)
+    pd.testing.assert_frame_equal(events, before)
+    if model.cap is not None:
+        assert (score <= model.cap + 1e-9).all()
+
+
+# --------------------------------------------------------------------------
+# grade
+
+
+def test_grade_bands() -> None:
+    fit = pd.Series({"a": 0.75, "b": 0.74, "c": 0.5, "d": 0.0, "e": 1.0})
+    score = pd.Series({"a": 100.0, "b": 99.0, "c": 50.0, "d": -10.0})
+    assert grade(fit, score).to_dict() == {"a": "A1", "b": "B2", "c": "B2", "d": "D4", "e": "A4"}
+    custom = grade(fit, score, fit_bands=[0.5], score_bands=[60])
+    assert custom.to_dict() == {"a": "A1", "b": "A1", "c": "A2", "d": "B2", "e": "A2"}
+    assert custom.name == "grade"
+
+
+@pytest.mark.parametrize(
+    ("fit", "score", "kwargs", "message"),
+    [
+        (
+            pd.Series({"a": 1.5}),
+            pd.Series(dtype=float),
+            {},
+            r"fit must be in \[0, 1\], got 1.5 at index 'a'",
+        ),
+        (pd.Series({"a": np.nan}), pd.Series(dtype=float), {}, "fit must be in"),
+        (
+            pd.Series({"a": 0.5}),
+            pd.Series({"z": 3.0}),
+            {},
+            r"score has 1 contact\(s\) with no fit \(first: 'z'\)",
+        ),
+        (
+            pd.Series({"a": 0.5}),
+            pd.Series(dtype=float),
+            {"fit_bands": [0.2, 0.5]},
+            "fit_bands must be strictly decreasing",
+        ),
+        (
+            pd.Series({"a": 0.5}),
+            pd.Series(dtype=float),
+            {"score_bands": []},
+            "score_bands must be a non-empty sequence",
+        ),
+        (
+            pd.Series({"a": 0.5}),
+            pd.Series(dtype=float),
+            {"score_bands": [10, float("nan")]},
+            "score_bands must be a finite number",
+        ),
+    ],
+)
+def test_grade_invalid(
+    fit: pd.Series, score: pd.Series, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        grade(fit, score, **kwargs)  # type: ignore[arg-type]
