@@ -234,7 +234,7 @@ def test_composition_flattens_and_reads_well() -> None:
     assert ~~c == c
     assert repr(~(a | b)) == "~(any_contact(at_least=100) | contacts(at_least=60, count=3))"
     assert contacts(at_least=50, count=1).describe() == "1 contact >= 50"
-    with pytest.raises(ValidationTypeError, match="rules combine with | only with rules"):
+    with pytest.raises(ValidationTypeError, match=r"rules combine with \| only with rules"):
         a | 5  # type: ignore[operator]
 
 
