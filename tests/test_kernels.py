@@ -42,3 +42,19 @@ def test_weighted_fit_full_match_is_exactly_one() -> None:
     assert weighted_fit(np.ones((1, 10), dtype=bool), weights)[0] <= 1.0
     weights = np.array([0.1, 0.2, 0.3, 0.4, 1 / 3])
     assert weighted_fit(np.ones((1, 5), dtype=bool), weights)[0] <= 1.0
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_factorize_paths_agree(seed: int) -> None:
+    import pandas as pd
+
+    from bbmkit._convert import factorize
+
+    rng = np.random.default_rng(seed)
+    low = int(rng.integers(-1000, 1000))
+    dense = rng.integers(low, low + 50, 300)
+    sparse = rng.integers(0, 2**40, 300)
+    for values in (dense, sparse, dense.astype(np.uint32) if low >= 0 else dense.astype(np.int32)):
+        codes, uniques = factorize(pd.Series(values))
+        assert list(uniques) == sorted(set(values.tolist()))
+        assert (np.asarray(uniques)[codes] == values).all()

@@ -165,16 +165,16 @@ def _prepare(
     else:
         mapping = _check_map(accounts)
         contact_ids = mapping.index
-        outside = ~checked.index.isin(contact_ids)
-        if outside.any():
-            raise ValidationError(
-                f"scores has {int(outside.sum())} contact(s) that accounts does not map to an "
-                f"account (first: {fmt(checked.index[int(np.argmax(outside))])})"
-            )
         codes, ids = factorize(mapping)
         ids = ids.rename(mapping.name)
         pos = checked.index.get_indexer(contact_ids)
         scored = pos >= 0
+        if int(scored.sum()) != len(checked):  # both indexes are unique
+            outside = ~checked.index.isin(contact_ids)
+            raise ValidationError(
+                f"scores has {int(outside.sum())} contact(s) that accounts does not map to an "
+                f"account (first: {fmt(checked.index[int(np.argmax(outside))])})"
+            )
         contact_scores = np.zeros(len(pos))
         contact_scores[scored] = values[pos[scored]]
     weights = _role_weights(contact_ids, roles, role_weights)

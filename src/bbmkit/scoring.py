@@ -598,6 +598,8 @@ class _Log:
         if as_of_days is None:
             as_of_days = float(self.time_days.max()) if self.time_days.size else 0.0
         keep = self.time_days <= as_of_days
+        if keep.all():  # the common case of scoring now: nothing to cut
+            return attrs.evolve(self, as_of_days=as_of_days)
         present = group_count(self.contact_codes[keep], len(self.contacts)) > 0
         remap = np.cumsum(present) - 1
         return _Log(
