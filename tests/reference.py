@@ -161,3 +161,58 @@ def abm_handover(
     if sum(v >= several for v in values) >= count:
         reasons.append(f"{count} contacts >= {several:g}")
     return bool(reasons), reasons
+
+
+def first_below(
+    events: Sequence[tuple[Any, str, float]],
+    points: dict[str, float],
+    threshold: float,
+    *,
+    kind: str,
+    scale: float,
+    event_caps: dict[str, float] | None = None,
+    cap: float | None = None,
+    as_of: float,
+    horizon: float,
+    steps: int = 4000,
+) -> dict[Any, float]:
+    """Days until each contact's score drops below threshold: grid scan, then bisection."""
+    past = [e for e in events if e[2] <= as_of]
+
+    def at(delta: float) -> dict[Any, float]:
+        return score(
+            past,
+            points,
+            kind=kind,
+            scale=scale,
+            event_caps=event_caps,
+            cap=cap,
+            as_of=as_of + delta,
+        )
+
+    contacts = list(at(0.0))
+    out = {}
+    for contact in contacts:
+        f = lambda d, c=contact: at(d)[c]  # noqa: E731
+        if f(0.0) < threshold:
+            out[contact] = 0.0
+            continue
+        prev, found = 0.0, None
+        for k in range(1, steps + 1):
+            d = horizon * k / steps
+            if f(d) < threshold:
+                found = (prev, d)
+                break
+            prev = d
+        if found is None:
+            out[contact] = math.inf
+            continue
+        lo, hi = found
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if f(mid) < threshold:
+                hi = mid
+            else:
+                lo = mid
+        out[contact] = hi
+    return out

@@ -436,3 +436,92 @@ def test_grade_invalid(
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         grade(fit, score, **kwargs)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# time to threshold
+
+
+def test_time_to_threshold_hand_worked() -> None:
+    events = log([("a", "seminar", 0.0), ("b", "download", 0.0), ("c", "seminar", 0.0)])
+    exp = ScoringModel(POINTS, half_life=10).time_to_threshold(events, 15)
+    # a: 30 -> 15 after one half-life; b: 15 is not below 15 now, falls below at once
+    assert exp["days"].to_dict() == {"a": 10.0, "b": 0.0, "c": 10.0}
+    assert exp["at"].to_dict() == {"a": 10.0, "b": 0.0, "c": 10.0}
+    lin = ScoringModel(POINTS, lifespan=60).time_to_threshold(events, 10)
+    assert lin["days"].to_dict() == pytest.approx({"a": 40.0, "b": 20.0, "c": 40.0})
+    none = ScoringModel(POINTS).time_to_threshold(events, 20)
+    assert none["days"].to_dict() == {"a": np.inf, "b": 0.0, "c": np.inf}
+    capped = ScoringModel(POINTS, half_life=10, cap=20).time_to_threshold(events, 25)
+    assert (capped["days"] == 0).all()  # the cap keeps every score below 25
+
+
+def test_time_to_threshold_with_event_cap_holds_flat_first() -> None:
+    # 4 visits of 5 points today, capped at 10: flat at 10 until the sum 20 * f falls to 10
+    events = log([("a", "web_visit", 0.0)] * 4)
+    model = ScoringModel(POINTS, half_life=7, event_caps={"web_visit": 10})
+    # below 8: 20 f < 8 -> f = 0.4 -> days = 7 log2(2.5)
+    assert model.time_to_threshold(events, 8)["days"].iloc[0] == pytest.approx(7 * np.log2(2.5))
+    linear = ScoringModel(POINTS, lifespan=100, event_caps={"web_visit": 10})
+    # 20 (1 - d/100) < 8 -> d = 60
+    assert linear.time_to_threshold(events, 8)["days"].iloc[0] == pytest.approx(60.0)
+
+
+def test_time_to_threshold_dates_and_errors() -> None:
+    events = pd.DataFrame(
+        {
+            "contact_id": ["a"],
+            "event_type": ["seminar"],
+            "timestamp": pd.to_datetime(["2026-05-01 12:00"]).tz_localize("Asia/Tokyo"),
+        }
+    )
+    result = ScoringModel(POINTS, half_life=pd.Timedelta(days=14)).time_to_threshold(events, 15)
+    assert result["at"].iloc[0] == pd.Timestamp("2026-05-15 12:00", tz="Asia/Tokyo")
+    never = ScoringModel(POINTS).time_to_threshold(events, 10)
+    assert pd.isna(never["at"].iloc[0])
+    with pytest.raises(ValidationError, match="threshold must be a finite number"):
+        ScoringModel(POINTS).time_to_threshold(events, float("nan"))
+    assert ScoringModel(POINTS).time_to_threshold(log([]).astype({"timestamp": float}), 5).empty
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_time_to_threshold_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(1, 40))
+    rows = list(
+        zip(
+            rng.choice(["a", "b", "c"], n).tolist(),
+            rng.choice(list(POINTS), n, p=[0.4, 0.3, 0.2, 0.1]).tolist(),
+            rng.uniform(0, 60, n).round(2).tolist(),
+            strict=True,
+        )
+    )
+    kind = "exponential" if seed % 2 else "linear"
+    scale = float(rng.uniform(5, 40)) if kind == "exponential" else float(rng.uniform(30, 120))
+    caps = {"web_visit": float(rng.uniform(5, 20)), "download": 20.0} if seed % 4 < 2 else {}
+    model = ScoringModel(
+        POINTS,
+        **({"half_life": scale} if kind == "exponential" else {"lifespan": scale}),  # type: ignore[arg-type]
+        event_caps=caps,
+        cap=80.0 if seed % 3 == 0 else None,
+    )
+    threshold = float(rng.uniform(5, 60))
+    as_of = 60.0
+    got = model.time_to_threshold(log(rows), threshold, as_of=as_of)["days"]
+    expected = reference.first_below(
+        rows,
+        POINTS,
+        threshold,
+        kind=kind,
+        scale=scale,
+        event_caps=caps,
+        cap=model.cap,
+        as_of=as_of,
+        horizon=scale * (40 if kind == "exponential" else 1.0),
+    )
+    assert set(got.index) == set(expected)
+    for contact, days in expected.items():
+        if np.isinf(days):
+            assert np.isinf(got[contact])
+        else:
+            assert got[contact] == pytest.approx(days, rel=1e-6, abs=1e-6)

@@ -33,6 +33,7 @@ from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import (
     DecayKind,
     decay_factor,
+    first_crossing,
     group_count,
     group_sum,
     pair_sums,
@@ -410,6 +411,135 @@ class ScoringModel:
         data = np.column_stack(columns) if columns else np.empty((int(present.sum()), 0))
         return pd.DataFrame(
             data, index=base.contacts[present], columns=pd.Index(marks, dtype=object)
+        )
+
+    def time_to_threshold(
+        self,
+        events: pd.DataFrame,
+        threshold: float,
+        *,
+        as_of: object = None,
+        contact: str = "contact_id",
+        event: str = "event_type",
+        time: str = "timestamp",
+    ) -> pd.DataFrame:
+        """When each contact's score will fall below ``threshold`` if nothing new happens.
+
+        Closed form, for both decay kinds and with caps: between the moments a
+        cap stops binding or an event expires, the score is linear in
+        ``0.5 ** (t / half_life)`` (exponential) or in ``t`` (linear), so the
+        first crossing is found segment by segment, vectorised over contacts.
+
+        Parameters
+        ----------
+        events, as_of, contact, event, time
+            As for :meth:`score`.
+        threshold : float
+            The score a contact must keep (e.g. the handover threshold).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like :meth:`score`: ``score`` (now), ``days`` (0 if
+            already below, ``inf`` if never: no decay, or a score that never
+            drops below the threshold) and ``at`` (``as_of + days``: a
+            Timestamp for a datetime log, NaT if never; a number of days
+            otherwise).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import ScoringModel
+        >>> log = pd.DataFrame({"contact_id": ["a", "b"], "event_type": ["demo", "demo"],
+        ...                     "timestamp": [0.0, 0.0]})
+        >>> ScoringModel({"demo": 120}, half_life=30).time_to_threshold(log, 60)
+                    score  days    at
+        contact_id
+        a           120.0  30.0  30.0
+        b           120.0  30.0  30.0
+        >>> ScoringModel({"demo": 120}, lifespan=90).time_to_threshold(log, 100)["days"].tolist()
+        [15.0, 15.0]
+        """
+        theta = check_number(threshold, name="threshold")
+        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
+        n = len(log.contacts)
+        score = self.score(events, as_of=as_of, contact=contact, event=event, time=time).to_numpy()
+        if self.decay == "none" or n == 0:
+            days = np.where(score < theta, 0.0, np.inf)
+        else:
+            days = self._days_to_threshold(log, theta)
+        if self.cap is not None and theta > self.cap:
+            days[:] = 0.0  # a capped score never reaches a threshold above the cap
+        if log.clock.is_datetime:
+            finite = np.isfinite(days)
+            ns = np.round((log.as_of_days + np.where(finite, days, 0.0)) * NS_PER_DAY)
+            stamps = ns.astype(np.int64).astype("datetime64[ns]")
+            stamps[~finite] = np.datetime64("NaT")
+            at: Any = pd.DatetimeIndex(stamps)
+            if log.clock.tz is not None:
+                at = at.tz_localize("UTC").tz_convert(log.clock.tz)
+        else:
+            at = log.as_of_days + days
+        return pd.DataFrame({"score": score, "days": days, "at": at}, index=log.contacts)
+
+    def _days_to_threshold(self, log: _Log, theta: float) -> npt.NDArray[np.float64]:
+        n = len(log.contacts)
+        n_types = len(self.points)
+        points = np.array(list(self.points.values()), dtype=np.float64)
+        caps = self._type_caps()
+        values = log.values(self)
+        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, values, n_types)
+        binding = sums > caps[pt]
+        value0 = group_sum(pc, np.minimum(sums, caps[pt]), n)
+        if self.decay == "exponential":
+            # in y = 1 - 0.5 ** (days / half_life): a type contributes min(s (1 - y), cap);
+            # a binding cap holds it flat until y = 1 - cap / s, then it falls with slope -s
+            slope0 = -group_sum(pc[~binding], sums[~binding], n)
+            kink_y = 1.0 - caps[pt[binding]] / sums[binding]
+            y = first_crossing(
+                value0, slope0, np.full(n, theta), pc[binding], kink_y, -sums[binding], 1.0
+            )
+            with np.errstate(divide="ignore"):
+                return np.where(y >= 1.0, np.inf, -self._scale() * np.log2(1.0 - y))
+        # linear: each live event falls by points / lifespan a day until it expires
+        life = self._scale()
+        expiry = life - (log.as_of_days - log.time_days)
+        live = expiry > 0
+        rate = points[log.type_codes] / life
+        pair_of_event = np.searchsorted(
+            pc.astype(np.int64) * n_types + pt,
+            log.contact_codes.astype(np.int64) * n_types + log.type_codes,
+        )
+        event_binds = binding[pair_of_event] & live
+        # when does each binding (contact, type) sum fall to its cap?
+        bind_pairs = np.flatnonzero(binding)
+        pair_slot = np.full(sums.shape[0], -1, dtype=np.intp)
+        pair_slot[bind_pairs] = np.arange(bind_pairs.size)
+        slot = pair_slot[pair_of_event[event_binds]]
+        release = first_crossing(
+            sums[bind_pairs],
+            -group_sum(slot, rate[event_binds], bind_pairs.size),
+            caps[pt[bind_pairs]],
+            slot,
+            expiry[event_binds],
+            rate[event_binds],
+            life,
+        )
+        release_of_event = np.full(values.shape[0], np.nan)
+        release_of_event[event_binds] = release[slot]
+        # contact level: free events fall from the start; a binding type is flat until released,
+        # then its events still alive fall until they expire
+        free = live & ~event_binds
+        after = event_binds & (expiry > release_of_event)
+        slope0 = -group_sum(log.contact_codes[free], rate[free], n)
+        release_drop = group_sum(slot[after[event_binds]], rate[after], bind_pairs.size)
+        kink_group = np.concatenate(
+            [log.contact_codes[free], log.contact_codes[after], pc[bind_pairs]]
+        )
+        kink_x = np.concatenate([expiry[free], expiry[after], release])
+        kink_slope = np.concatenate([rate[free], rate[after], -release_drop])
+        return first_crossing(
+            value0, slope0, np.full(n, theta), kink_group, kink_x, kink_slope, life
         )
 
     # ---- plain data ------------------------------------------------------

@@ -6,11 +6,18 @@ it is compared with on seeded random data.
 
 from bbmkit._kernels.fit import weighted_contributions, weighted_fit
 from bbmkit._kernels.groupby import group_count, group_max, group_sum, group_top_k_sum
-from bbmkit._kernels.scoring import DecayKind, decay_factor, pair_sums, scores_from_values
+from bbmkit._kernels.scoring import (
+    DecayKind,
+    decay_factor,
+    first_crossing,
+    pair_sums,
+    scores_from_values,
+)
 
 __all__ = [
     "DecayKind",
     "decay_factor",
+    "first_crossing",
     "group_count",
     "group_max",
     "group_sum",

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from bbmkit._kernels.groupby import FloatArray, IntArray, group_sum
 
-__all__ = ["DecayKind", "decay_factor", "pair_sums", "scores_from_values"]
+__all__ = ["DecayKind", "decay_factor", "first_crossing", "pair_sums", "scores_from_values"]
 
 DecayKind = Literal["none", "exponential", "linear"]
 
@@ -60,3 +60,54 @@ def pair_sums(
     unique, inverse = np.unique(pair, return_inverse=True)
     sums = group_sum(inverse.ravel(), values, unique.shape[0])
     return (unique // n_types).astype(np.intp), (unique % n_types).astype(np.intp), sums
+
+
+def first_crossing(
+    value0: FloatArray,
+    slope0: FloatArray,
+    threshold: FloatArray,
+    kink_group: IntArray,
+    kink_x: FloatArray,
+    kink_slope: FloatArray,
+    x_end: float,
+) -> FloatArray:
+    """First ``x >= 0`` at which a continuous piecewise-linear function drops below a threshold.
+
+    Group ``g``'s function starts at ``value0[g]`` with slope ``slope0[g]``
+    at ``x = 0``; at each kink ``(kink_group, kink_x)`` its slope changes by
+    ``kink_slope``; it is followed up to ``x_end``. Returns, per group, 0
+    when ``value0 < threshold``, the crossing point when the function
+    falls below ``threshold`` by ``x_end``, and ``inf`` otherwise.
+    """
+    n_groups = value0.shape[0]
+    # a sentinel kink at x_end closes every group's last segment
+    groups = np.concatenate([kink_group, np.arange(n_groups)]).astype(np.intp)
+    xs = np.concatenate([kink_x, np.full(n_groups, x_end)])
+    ds = np.concatenate([kink_slope, np.zeros(n_groups)])
+    order = np.lexsort((xs, groups))
+    groups, xs, ds = groups[order], xs[order], ds[order]
+
+    first_of_group = np.ones(groups.shape[0], dtype=bool)
+    first_of_group[1:] = groups[1:] != groups[:-1]
+    starts = np.flatnonzero(first_of_group)
+    start_of_row = starts[np.cumsum(first_of_group) - 1]
+
+    # slope on the segment that ends at each kink: slope0 + changes of earlier kinks
+    cum_ds = np.cumsum(ds)
+    before = cum_ds - ds - (cum_ds[start_of_row] - ds[start_of_row])
+    slope = slope0[groups] + before
+    prev_x = np.where(first_of_group, 0.0, np.roll(xs, 1))
+    step = slope * (xs - prev_x)
+    cum_step = np.cumsum(step)
+    value_at = value0[groups] + cum_step - (cum_step[start_of_row] - step[start_of_row])
+    value_before = value_at - step
+
+    out = np.full(n_groups, np.inf)
+    below = np.flatnonzero(value_at < threshold[groups])
+    if below.size:
+        first = below[np.r_[True, groups[below][1:] != groups[below][:-1]]]
+        g = groups[first]
+        # the function is linear on the segment, so interpolation is exact
+        out[g] = prev_x[first] + (threshold[g] - value_before[first]) / slope[first]
+    out[value0 < threshold] = 0.0
+    return out
