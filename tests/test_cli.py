@@ -12,6 +12,9 @@ def test_demo_report_contents() -> None:
     for label in ("quantity_bias", "quality_bias", "balanced", "abm_play", "SQL"):
         assert label in text
     assert "Learning aid" in text
+    assert "ABM handover: any_contact(at_least=100) | contacts(at_least=60, count=3)" in text
+    assert "3 contacts >= 60" in text
+    assert "Fit x engagement grade" in text
 
 
 def test_main_prints_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -525,3 +525,10 @@ def test_time_to_threshold_matches_reference(seed: int) -> None:
             assert np.isinf(got[contact])
         else:
             assert got[contact] == pytest.approx(days, rel=1e-6, abs=1e-6)
+
+
+def test_days_are_never_negative_zero() -> None:
+    events = log([("a", "seminar", 0.0)])
+    days = ScoringModel(POINTS, half_life=5).time_to_threshold(events, 50)["days"]
+    assert days.iloc[0] == 0.0
+    assert not np.signbit(days.iloc[0])

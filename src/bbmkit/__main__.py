@@ -9,9 +9,11 @@ from collections.abc import Sequence
 import pandas as pd
 
 import bbmkit
+from bbmkit.accounts import Rule, any_contact, contacts, handover
 from bbmkit.balance import diagnose_balance, icp_rate
-from bbmkit.datasets import DemoData, demo_profile, load_demo
+from bbmkit.datasets import DemoData, demo_profile, demo_scoring_model, load_demo
 from bbmkit.icp import ICPProfile, suggest_profile
+from bbmkit.scoring import ScoringModel, grade
 
 
 def _percent(frame: pd.DataFrame, column: str = "icp_rate") -> pd.DataFrame:
@@ -28,6 +30,8 @@ def demo_report(
     data: DemoData | None = None,
     *,
     profile: ICPProfile | None = None,
+    model: ScoringModel | None = None,
+    rule: Rule | None = None,
     band: tuple[float, float] = (0.4, 0.7),
 ) -> str:
     """The text of the demo report (what ``python -m bbmkit demo`` prints).
@@ -41,6 +45,8 @@ def demo_report(
     """
     data = load_demo() if data is None else data
     profile = demo_profile() if profile is None else profile
+    model = demo_scoring_model() if model is None else model
+    rule = any_contact(at_least=100) | contacts(at_least=60, count=3) if rule is None else rule
     leads = data.leads()
     is_icp = profile.is_icp(leads)
     lines = [
@@ -106,7 +112,43 @@ def demo_report(
         "",
         suggestion.evidence.drop(columns="rule").to_string(float_format="{:.2f}".format),
     ]
+    lines += _scoring_sections(data, leads, profile, model, rule)
     return "\n".join(lines)
+
+
+def _scoring_sections(
+    data: DemoData, leads: pd.DataFrame, profile: ICPProfile, model: ScoringModel, rule: Rule
+) -> list[str]:
+    as_of = data.events["timestamp"].max()
+    scores = model.score(data.events, as_of=as_of)
+    lead_level = handover(scores, None, any_contact(at_least=100))
+    account_of = data.contacts.set_index("contact_id")["account_id"]
+    accounts = handover(scores, account_of, rule)
+    handed = accounts.loc[accounts["handover"]].sort_values("total", ascending=False)
+    shown = handed[["n_contacts", "n_scored", "total", "max", "reason"]].head(10)
+    grades = grade(profile.fit(leads), scores)
+    grid = (
+        pd.DataFrame({"fit": grades.str[0], "engagement": grades.str[1]})
+        .value_counts()
+        .unstack(fill_value=0)
+        .sort_index()
+        .sort_index(axis=1)
+    )
+    return [
+        _section(f"Behavioural scores as of {as_of:%Y-%m-%d} (half-life {model.half_life:g} days)"),
+        f"  {len(scores)} contacts scored; median {scores.median():.1f}, "
+        f"90th percentile {scores.quantile(0.9):.1f}",
+        f"  Lead generation (a lead at 100 goes to sales): {int(lead_level['handover'].sum())} "
+        "leads handed over",
+        _section(f"ABM handover: {rule!r}"),
+        f"  {len(handed)} of {len(accounts)} accounts handed over; the top 10 by account score:",
+        shown.to_string(float_format="{:.1f}".format),
+        "",
+        "  Clauses that fired:",
+        handed["reason"].value_counts().to_string(),
+        _section("Fit x engagement grade (A = best fit, 1 = most engaged), leads per cell"),
+        grid.to_string(),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

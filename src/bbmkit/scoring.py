@@ -500,7 +500,7 @@ class ScoringModel:
                 value0, slope0, np.full(n, theta), pc[binding], kink_y, -sums[binding], 1.0
             )
             with np.errstate(divide="ignore"):
-                return np.where(y >= 1.0, np.inf, -self._scale() * np.log2(1.0 - y))
+                return np.where(y >= 1.0, np.inf, self._scale() * np.log2(1.0 / (1.0 - y)))
         # linear: each live event falls by points / lifespan a day until it expires
         life = self._scale()
         expiry = life - (log.as_of_days - log.time_days)

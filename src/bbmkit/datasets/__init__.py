@@ -30,6 +30,7 @@ from bbmkit.datasets._generator import (
     STAGES,
 )
 from bbmkit.icp import ICPProfile, at_least, at_most, one_of
+from bbmkit.scoring import ScoringModel
 
 __all__ = [
     "EVENT_TYPES",
@@ -40,6 +41,7 @@ __all__ = [
     "STAGES",
     "DemoData",
     "demo_profile",
+    "demo_scoring_model",
     "load_demo",
     "make_demo",
 ]
@@ -213,4 +215,33 @@ def demo_profile() -> ICPProfile:
             one_of("region", ["Japan", "APAC"]),
         ],
         threshold=0.6,
+    )
+
+
+def demo_scoring_model() -> ScoringModel:
+    """The behavioural scoring model of the demo's marketing team.
+
+    Points for the eight demo event types (an unsubscribe costs 40), a
+    14-day half-life, and at most 30 points from web visits.
+
+    Examples
+    --------
+    >>> from bbmkit.datasets import demo_scoring_model, load_demo
+    >>> scores = demo_scoring_model().score(load_demo().events)
+    >>> len(scores) > 2000, scores.name
+    (True, 'score')
+    """
+    return ScoringModel(
+        {
+            "web_visit": 3,
+            "email_click": 5,
+            "content_download": 15,
+            "webinar_attended": 25,
+            "seminar_attended": 30,
+            "pricing_page": 20,
+            "demo_request": 50,
+            "unsubscribe": -40,
+        },
+        half_life=14,
+        event_caps={"web_visit": 30},
     )
