@@ -127,13 +127,7 @@ def _scoring_sections(
     handed = accounts.loc[accounts["handover"]].sort_values("total", ascending=False)
     shown = handed[["n_contacts", "n_scored", "total", "max", "reason"]].head(10)
     grades = grade(profile.fit(leads), scores)
-    grid = (
-        pd.DataFrame({"fit": grades.str[0], "engagement": grades.str[1]})
-        .value_counts()
-        .unstack(fill_value=0)
-        .sort_index()
-        .sort_index(axis=1)
-    )
+    grid = pd.crosstab(grades.str[0].rename("fit"), grades.str[1].rename("engagement"))
     return [
         _section(f"Behavioural scores as of {as_of:%Y-%m-%d} (half-life {model.half_life:g} days)"),
         f"  {len(scores)} contacts scored; median {scores.median():.1f}, "
