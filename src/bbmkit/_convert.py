@@ -51,6 +51,8 @@ def _factorize_dense_ints(
         return None
     offsets = (values - low).astype(np.intp, copy=False)
     present = group_count(offsets, span) > 0
+    if present.all():  # every id in the range occurs: the offsets are the codes
+        return offsets, pd.Index(np.arange(low, high + 1, dtype=values.dtype))
     remap = np.cumsum(present) - 1
     uniques = np.arange(low, high + 1, dtype=values.dtype)[present]
     return remap[offsets].astype(np.intp, copy=False), pd.Index(uniques)

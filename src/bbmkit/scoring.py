@@ -745,8 +745,11 @@ class _Log:
         return np.array(list(model.points.values()), dtype=np.float64)[self.type_codes]
 
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
-        age = self.as_of_days - self.time_days
-        return self.points_of(model) * decay_factor(age, model.decay, model._scale())
+        if model.decay == "none":
+            return self.points_of(model)
+        factor = decay_factor(self.as_of_days - self.time_days, model.decay, model._scale())
+        factor *= self.points_of(model)
+        return factor
 
 
 # --------------------------------------------------------------------------

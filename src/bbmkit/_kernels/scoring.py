@@ -21,11 +21,16 @@ def decay_factor(age_days: FloatArray, kind: DecayKind, scale: float) -> FloatAr
     ``linear``: ``max(0, 1 - age / scale)`` (``scale`` = lifespan);
     ``none``: 1.
     """
+    if kind == "none":
+        return np.ones_like(age_days)
+    # one temporary, updated in place: these run over every event of the log
+    out = age_days * (-1.0 / scale)
     if kind == "exponential":
-        return np.exp2(-age_days / scale)
-    if kind == "linear":
-        return np.clip(1.0 - age_days / scale, 0.0, None)
-    return np.ones_like(age_days)
+        np.exp2(out, out=out)
+    else:
+        out += 1.0
+        np.maximum(out, 0.0, out=out)
+    return out
 
 
 def scores_from_values(
