@@ -22,6 +22,7 @@ from bbmkit.accounts import (
     total,
 )
 from bbmkit.balance import Diagnosis, diagnose_balance, icp_rate
+from bbmkit.funnel import CUSTOMER_JOURNEY, DEMAND_WATERFALL, Funnel, retention
 from bbmkit.icp import (
     AtLeast,
     AtMost,
@@ -38,11 +39,16 @@ from bbmkit.icp import (
     one_of,
     suggest_profile,
 )
+from bbmkit.markov import AbsorbingChain, absorbing_chain, stage_transitions
 from bbmkit.scoring import ScoringModel, grade
+from bbmkit.stats import min_trials, proportion_ci
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CUSTOMER_JOURNEY",
+    "DEMAND_WATERFALL",
+    "AbsorbingChain",
     "AllOf",
     "AnyContact",
     "AnyOf",
@@ -53,6 +59,7 @@ __all__ = [
     "Criterion",
     "Diagnosis",
     "Equals",
+    "Funnel",
     "ICPProfile",
     "Not",
     "OneOf",
@@ -63,6 +70,7 @@ __all__ = [
     "ValidationError",
     "ValidationTypeError",
     "__version__",
+    "absorbing_chain",
     "any_contact",
     "at_least",
     "at_most",
@@ -74,9 +82,13 @@ __all__ = [
     "grade",
     "handover",
     "icp_rate",
+    "min_trials",
     "one_of",
+    "proportion_ci",
+    "retention",
     "rollup",
     "rule_from_dict",
+    "stage_transitions",
     "suggest_profile",
     "total",
 ]
