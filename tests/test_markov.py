@@ -89,7 +89,7 @@ def test_invalid_matrices(matrix: object, error: type[Exception], message: str) 
 
 
 def test_invalid_stage_models() -> None:
-    with pytest.raises(ValidationError, match="advance \\+ drop for 'MQL' is 1.2"):
+    with pytest.raises(ValidationError, match=r"advance \+ drop for 'MQL' is 1.2"):
         stage_transitions(["MQL"], advance=[0.7], drop=[0.5])
     with pytest.raises(ValidationError, match="advance names unknown stage"):
         stage_transitions(["MQL"], advance={"SQL": 0.2})

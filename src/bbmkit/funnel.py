@@ -96,6 +96,7 @@ class Funnel:
     >>> from bbmkit import Funnel
     >>> f = Funnel.customer_journey()
     >>> f.project(10_000)
+    stage
     awareness    10000.0
     lead          2000.0
     prospect       800.0
@@ -103,6 +104,7 @@ class Funnel:
     promoter        32.0
     Name: expected, dtype: float64
     >>> f.required(5, stage="customer")
+    stage
     awareness    156.25
     lead          31.25
     prospect      12.50

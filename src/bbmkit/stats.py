@@ -81,9 +81,9 @@ def proportion_ci(
         rate  lower   upper
     0  0.375  0.329  0.4234
     >>> proportion_ci([0, 5], [10, 10], method="clopper_pearson").round(4)
-       rate  lower   upper
-    0   0.0  0.000  0.3085
-    1   0.5  0.187  0.8130
+       rate   lower   upper
+    0   0.0  0.0000  0.3085
+    1   0.5  0.1871  0.8129
     """
     method = check_in_choices(method, name="method", choices=_METHODS)  # type: ignore[assignment]
     level = check_number(
