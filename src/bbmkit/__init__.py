@@ -22,7 +22,14 @@ from bbmkit.accounts import (
     total,
 )
 from bbmkit.balance import Diagnosis, diagnose_balance, icp_rate
-from bbmkit.funnel import CUSTOMER_JOURNEY, DEMAND_WATERFALL, Funnel, retention
+from bbmkit.funnel import (
+    CUSTOMER_JOURNEY,
+    DEMAND_WATERFALL,
+    Funnel,
+    funnel_from_events,
+    icp_funnel,
+    retention,
+)
 from bbmkit.icp import (
     AtLeast,
     AtMost,
@@ -79,8 +86,10 @@ __all__ = [
     "diagnose_balance",
     "equals",
     "first_handover",
+    "funnel_from_events",
     "grade",
     "handover",
+    "icp_funnel",
     "icp_rate",
     "min_trials",
     "one_of",

@@ -16,11 +16,27 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from bbmkit._convert import NS_PER_DAY, factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._validation import check_int, check_number, check_rate, fmt
-from bbmkit.stats import min_trials
+from bbmkit._validation import (
+    as_bool_array,
+    check_frame,
+    check_int,
+    check_number,
+    check_rate,
+    fmt,
+    require_columns,
+)
+from bbmkit.stats import min_trials, proportion_ci
 
-__all__ = ["CUSTOMER_JOURNEY", "DEMAND_WATERFALL", "Funnel", "retention"]
+__all__ = [
+    "CUSTOMER_JOURNEY",
+    "DEMAND_WATERFALL",
+    "Funnel",
+    "funnel_from_events",
+    "icp_funnel",
+    "retention",
+]
 
 CUSTOMER_JOURNEY: tuple[str, ...] = ("awareness", "lead", "prospect", "customer", "promoter")
 """The customer journey of DOMAIN.md section 3."""
@@ -471,4 +487,300 @@ def retention(customers: float, *, churn: float, periods: int = 1) -> pd.DataFra
     return pd.DataFrame(
         {"retained": retained, "lapsed": lapsed, "cumulative_lapsed": start - retained},
         index=pd.RangeIndex(n + 1, name="period"),
+    )
+
+
+# --------------------------------------------------------------------------
+# funnels from stage-event logs
+
+
+def _entity_labels(
+    frame: pd.DataFrame, by: object, entity: str, codes: np.ndarray, n: int, entity_ids: pd.Index
+) -> tuple[np.ndarray, pd.Index, object]:
+    """One label per entity: a constant column of the log, or a Series by entity id."""
+    if isinstance(by, str):
+        require_columns(frame, [by], name="events")
+        labels = frame[by]
+        lab_codes, uniques = factorize(labels)
+        first = np.full(n, -1, dtype=np.intp)
+        np.maximum.at(first, codes, lab_codes)
+        lowest = np.full(n, np.iinfo(np.intp).max, dtype=np.intp)
+        np.minimum.at(lowest, codes, lab_codes)
+        mixed = first != lowest
+        if mixed.any():
+            raise ValidationError(
+                f"column {by!r} must be constant per entity; entity {fmt(entity_ids[int(np.argmax(mixed))])} has several values"
+            )
+        return first, uniques, by
+    if isinstance(by, pd.Series):
+        if not by.index.is_unique:
+            raise ValidationError("by has duplicated entity ids")
+        pos = by.index.get_indexer(entity_ids)
+        if (pos < 0).any():
+            raise ValidationError(
+                f"by has no label for entity {fmt(entity_ids[int(np.argmax(pos < 0))])}"
+            )
+        lab_codes, uniques = factorize(by.iloc[pos].reset_index(drop=True))
+        return lab_codes, uniques, by.name
+    raise ValidationTypeError(
+        f"by must be a column name of events or a Series indexed by entity id, got {fmt(by)}"
+    )
+
+
+def funnel_from_events(
+    events: pd.DataFrame,
+    stages: Sequence[str],
+    *,
+    entity: str = "entity_id",
+    stage: str = "stage",
+    time: str = "timestamp",
+    by: str | pd.Series | None = None,
+    backfill: bool = True,
+    method: str = "wilson",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Counts, conversion rates with intervals, and time in stage from a stage-event log.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        One row per (entity, stage reached, time); stage names from ``stages``.
+    stages : sequence of str
+        The stages in funnel order (e.g. :data:`DEMAND_WATERFALL`).
+    entity, stage, time : str
+        Column names; times are datetimes or numbers of days.
+    by : str or pandas.Series, optional
+        Cohorts: a column of ``events`` that is constant per entity
+        (programme, ICP yes/no, month of entry) or a Series of labels indexed
+        by entity id. Missing labels form their own cohort.
+    backfill : bool, default True
+        An entity that reached a stage also passed every earlier stage, even
+        when that event is missing from the log (an SQL was an MQL). With
+        False an entity counts only at stages it has an event for.
+    method, confidence
+        Interval of each rate, as in :func:`proportion_ci`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by stage (by cohort and stage with ``by``): ``reached``
+        (entities that reached the stage), ``rate`` (reached / reached at the
+        previous stage; missing for the first stage), ``lower``, ``upper``
+        (its interval) and ``median_days`` (median time from entering this
+        stage to entering the next, over entities with both entry times;
+        entities still in the stage are not counted).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import funnel_from_events
+    >>> log = pd.DataFrame({
+    ...     "entity_id": ["a", "a", "a", "b", "b", "c", "d"],
+    ...     "stage": ["MQL", "SAL", "SQL", "MQL", "SAL", "MQL", "SQL"],
+    ...     "timestamp": [0.0, 2.0, 10.0, 1.0, 5.0, 3.0, 4.0],
+    ... })
+    >>> result = funnel_from_events(log, ["MQL", "SAL", "SQL"])
+    >>> result[["reached", "rate", "median_days"]].round(3)
+           reached   rate  median_days
+    stage
+    MQL          4    NaN          3.0
+    SAL          3  0.750          8.0
+    SQL          2  0.667          NaN
+    """
+    frame = check_frame(events, name="events")
+    names = _stages_converter(stages)
+    _validate_stages(None, None, names)  # type: ignore[arg-type]
+    stage_names: tuple[str, ...] = names  # type: ignore[assignment]
+    require_columns(frame, [entity, stage, time], name="events")
+    for column in (entity, stage):
+        missing = frame[column].isna().to_numpy()
+        if missing.any():
+            raise ValidationError(f"column {column!r} has {int(missing.sum())} missing value(s)")
+    if not isinstance(backfill, bool):
+        raise ValidationTypeError(f"backfill must be True or False, got {fmt(backfill)}")
+    times = _as_days(frame[time], time)
+    stage_codes = pd.Index(stage_names, dtype=object).get_indexer(
+        pd.Index(frame[stage].astype(object))
+    )
+    if (stage_codes < 0).any():
+        unknown = sorted(map(str, pd.unique(frame[stage].astype(object)[stage_codes < 0])))
+        raise ValidationError(
+            f"column {stage!r} has unknown stage(s) {', '.join(map(repr, unknown[:8]))} "
+            f"(stages: {', '.join(stage_names)})"
+        )
+    codes, entity_ids = factorize(frame[entity])
+    n, s = len(entity_ids), len(stage_names)
+    if by is None:
+        group, groups, group_name = np.zeros(n, dtype=np.intp), pd.Index(["all"]), None
+    else:
+        group, groups, group_name = _entity_labels(frame, by, entity, codes, n, entity_ids)
+    n_groups = len(groups)
+
+    # first entry time per (entity, stage); inf where the entity has no such event
+    flat_entry = np.full(n * s, np.inf)
+    np.minimum.at(flat_entry, codes * s + stage_codes, times)
+    entry = flat_entry.reshape(n, s)
+    has = np.isfinite(entry)
+    if backfill:
+        furthest = np.full(n, -1, dtype=np.intp)
+        np.maximum.at(furthest, codes, stage_codes)
+        reached = np.arange(s)[None, :] <= furthest[:, None]
+    else:
+        reached = has
+    counts = np.zeros((n_groups, s), dtype=np.int64)
+    np.add.at(counts, group, reached.astype(np.int64))
+
+    # time in stage k: entry(k+1) - entry(k) where both are known; medians by sorting
+    rows, ks = np.nonzero(has[:, 1:] & has[:, :-1])
+    key = group[rows] * s + ks
+    values = entry[rows, ks + 1] - entry[rows, ks]
+    medians = _grouped_median(key, values, n_groups * s).reshape(n_groups, s)
+
+    previous = np.concatenate([np.zeros((n_groups, 1), dtype=np.int64), counts[:, :-1]], axis=1)
+    rate = np.full(counts.shape, np.nan)
+    lower = np.full(counts.shape, np.nan)
+    upper = np.full(counts.shape, np.nan)
+    ok = previous > 0
+    ok[:, 0] = False
+    ok &= counts <= previous  # without backfill a later stage can outnumber an earlier one
+    if ok.any():
+        ci = proportion_ci(counts[ok], previous[ok], method=method, confidence=confidence)  # type: ignore[arg-type]
+        rate[ok], lower[ok], upper[ok] = ci["rate"], ci["lower"], ci["upper"]
+    without = (previous > 0) & ~ok
+    without[:, 0] = False
+    rate[without] = counts[without] / previous[without]
+    result = pd.DataFrame(
+        {
+            "reached": counts.ravel(),
+            "rate": rate.ravel(),
+            "lower": lower.ravel(),
+            "upper": upper.ravel(),
+            "median_days": medians.ravel(),
+        },
+        index=pd.MultiIndex.from_product(
+            [groups, pd.Index(stage_names, name="stage")], names=[group_name, "stage"]
+        ),
+    )
+    return result.droplevel(0) if by is None else result
+
+
+def _as_days(column: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        if column.isna().any():
+            raise ValidationError(f"column {name!r} has {int(column.isna().sum())} missing time(s)")
+        tz = getattr(column.dtype, "tz", None)
+        naive = column.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else column
+        ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        return ns / NS_PER_DAY
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(days).all():
+            raise ValidationError(f"column {name!r} has missing or infinite time(s)")
+        return days
+    raise ValidationTypeError(
+        f"column {name!r} must hold datetimes or numbers of days, got dtype {column.dtype}"
+    )
+
+
+def _grouped_median(key: np.ndarray, values: np.ndarray, n_keys: int) -> np.ndarray:
+    """Median of ``values`` per integer ``key`` in ``range(n_keys)`` (NaN when empty)."""
+    out = np.full(n_keys, np.nan)
+    if key.size == 0:
+        return out
+    order = np.lexsort((values, key))
+    key, values = key[order], values[order]
+    counts = np.bincount(key, minlength=n_keys)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    present = counts > 0
+    lo = starts[present] + (counts[present] - 1) // 2
+    hi = starts[present] + counts[present] // 2
+    out[present] = (values[lo] + values[hi]) / 2.0
+    return out
+
+
+def icp_funnel(
+    events: pd.DataFrame,
+    stages: Sequence[str],
+    is_icp: pd.Series,
+    *,
+    entity: str = "entity_id",
+    stage: str = "stage",
+    time: str = "timestamp",
+    backfill: bool = True,
+    method: str = "wilson",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The funnel split by ICP match: where does quality get lost?
+
+    BBM's view of the funnel: the same stage counts and rates for ICP and
+    non-ICP entities, and the ICP rate at every stage. A rising ICP rate
+    down the funnel means ICP leads convert better.
+
+    Parameters
+    ----------
+    events, stages, entity, stage, time, backfill, method, confidence
+        As for :func:`funnel_from_events`.
+    is_icp : pandas.Series of bool
+        Whether each entity matches the ICP, indexed by entity id (e.g.
+        :meth:`ICPProfile.is_icp` of the leads); every entity of the log needs
+        a value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by stage: ``reached_icp``, ``reached_non_icp``, ``icp_rate``
+        (ICP share of the entities reaching the stage), ``rate_icp`` and
+        ``rate_non_icp`` (stage conversion rates of each group).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import icp_funnel
+    >>> log = pd.DataFrame({"entity_id": ["a", "b", "c", "d"], "stage": ["SQL", "MQL", "SQL", "MQL"],
+    ...                     "timestamp": [1.0, 2.0, 3.0, 4.0]})
+    >>> icp = pd.Series({"a": True, "b": True, "c": False, "d": False})
+    >>> icp_funnel(log, ["MQL", "SQL"], icp)[["reached_icp", "reached_non_icp", "icp_rate"]]
+           reached_icp  reached_non_icp  icp_rate
+    stage
+    MQL              2                2       0.5
+    SQL              1                1       0.5
+    """
+    if not isinstance(is_icp, pd.Series):
+        raise ValidationTypeError(
+            f"is_icp must be a pandas Series indexed by entity id, got {type(is_icp).__name__}"
+        )
+    flags = pd.Series(as_bool_array(is_icp, name="is_icp"), index=is_icp.index, name="is_icp")
+    table = funnel_from_events(
+        events,
+        stages,
+        entity=entity,
+        stage=stage,
+        time=time,
+        by=flags,
+        backfill=backfill,
+        method=method,
+        confidence=confidence,
+    )
+    names: tuple[str, ...] = tuple(_stages_converter(stages))  # type: ignore[arg-type]
+    levels = table.index.get_level_values(0)
+
+    def part(flag: bool, column: str) -> np.ndarray:
+        if flag not in set(levels):
+            return np.zeros(len(names)) if column == "reached" else np.full(len(names), np.nan)
+        return table.xs(flag, level=0)[column].reindex(list(names)).to_numpy()
+
+    icp_reached = part(True, "reached").astype(np.int64)
+    other_reached = part(False, "reached").astype(np.int64)
+    total = icp_reached + other_reached
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, icp_reached / np.where(total > 0, total, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "reached_icp": icp_reached,
+            "reached_non_icp": other_reached,
+            "icp_rate": share,
+            "rate_icp": part(True, "rate"),
+            "rate_non_icp": part(False, "rate"),
+        },
+        index=pd.Index(names, name="stage"),
     )
