@@ -216,3 +216,43 @@ def first_below(
                 lo = mid
         out[contact] = hi
     return out
+
+
+# --------------------------------------------------------------------------
+# funnels from stage-event logs
+
+
+def funnel_counts(
+    events: Sequence[tuple[Any, str, float]], stages: Sequence[str], *, backfill: bool
+) -> tuple[list[int], list[float | None]]:
+    """Entities reaching each stage, and the median days from entering each stage to the next."""
+    entries: dict[Any, dict[str, float]] = {}
+    for entity, stage, t in events:
+        seen = entries.setdefault(entity, {})
+        seen[stage] = min(t, seen.get(stage, math.inf))
+    counts = []
+    for k, stage in enumerate(stages):
+        n = 0
+        for seen in entries.values():
+            if backfill:
+                furthest = max(stages.index(s) for s in seen)
+                n += furthest >= k
+            else:
+                n += stage in seen
+        counts.append(n)
+    medians: list[float | None] = []
+    for k in range(len(stages)):
+        if k == len(stages) - 1:
+            medians.append(None)
+            continue
+        spans = sorted(
+            seen[stages[k + 1]] - seen[stages[k]]
+            for seen in entries.values()
+            if stages[k] in seen and stages[k + 1] in seen
+        )
+        if not spans:
+            medians.append(None)
+        else:
+            mid = len(spans) // 2
+            medians.append(spans[mid] if len(spans) % 2 else (spans[mid - 1] + spans[mid]) / 2)
+    return counts, medians
