@@ -15,6 +15,9 @@ def test_demo_report_contents() -> None:
     assert "ABM handover: any_contact(at_least=100) | contacts(at_least=60, count=3)" in text
     assert "3 contacts >= 60" in text
     assert "Fit x engagement grade" in text
+    assert "Funnel from the stage-event log" in text
+    assert "ICP split" in text
+    assert "Bottleneck: SQL -> C" in text
 
 
 def test_main_prints_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,3 +124,18 @@ def test_repr(demo: DemoData) -> None:
 def test_make_demo_invalid(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         make_demo(**kwargs)  # type: ignore[arg-type]
+
+
+def test_stage_events_agree_with_contacts(demo: DemoData) -> None:
+    log = demo.stage_events
+    assert list(log.columns) == ["contact_id", "stage", "timestamp"]
+    furthest = log.groupby("contact_id", observed=True)["stage"].max()
+    current = demo.contacts.set_index("contact_id")["stage"]
+    assert (furthest.reindex(current.index) == current).all()  # the furthest stage is logged
+    per_contact = log.sort_values(["contact_id", "stage"]).groupby("contact_id", observed=True)[
+        "timestamp"
+    ]
+    assert (per_contact.diff().dropna() >= pd.Timedelta(0)).all()  # stages entered in order
+    assert log["timestamp"].max() <= pd.Timestamp("2026-09-30 23:59:59")
+    expected_entries = (demo.contacts["stage"].cat.codes + 1).sum()
+    assert 0.85 * expected_entries < len(log) < expected_entries  # some entries are missing

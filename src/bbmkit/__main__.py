@@ -11,7 +11,8 @@ import pandas as pd
 import bbmkit
 from bbmkit.accounts import Rule, any_contact, contacts, handover
 from bbmkit.balance import diagnose_balance, icp_rate
-from bbmkit.datasets import DemoData, demo_profile, demo_scoring_model, load_demo
+from bbmkit.datasets import STAGES, DemoData, demo_profile, demo_scoring_model, load_demo
+from bbmkit.funnel import Funnel, funnel_from_events, icp_funnel
 from bbmkit.icp import ICPProfile, suggest_profile
 from bbmkit.scoring import ScoringModel, grade
 
@@ -112,8 +113,44 @@ def demo_report(
         "",
         suggestion.evidence.drop(columns="rule").to_string(float_format="{:.2f}".format),
     ]
+    lines += _funnel_sections(data, is_icp)
     lines += _scoring_sections(data, leads, profile, model, rule)
     return "\n".join(lines)
+
+
+def _funnel_sections(data: DemoData, is_icp: pd.Series) -> list[str]:
+    table = funnel_from_events(data.stage_events, STAGES, entity="contact_id")
+    shown = table.copy()
+    for column in ("rate", "lower", "upper"):
+        shown[column] = (shown[column] * 100).map(lambda x: "" if pd.isna(x) else f"{x:.1f} %")
+    shown["median_days"] = shown["median_days"].map(lambda x: "" if pd.isna(x) else f"{x:.1f}")
+    split = icp_funnel(data.stage_events, STAGES, is_icp, entity="contact_id")
+    split_shown = split.copy()
+    for column in ("icp_rate", "rate_icp", "rate_non_icp"):
+        split_shown[column] = (split_shown[column] * 100).map(
+            lambda x: "" if pd.isna(x) else f"{x:.1f} %"
+        )
+    funnel = Funnel.from_counts(table["reached"])
+    top = float(table["reached"].iloc[0])
+    sensitivity = funnel.sensitivity(top)
+    worst = sensitivity.loc[sensitivity["rank"] == 1].iloc[0]
+    target = 50
+    expected = funnel.required(target)
+    confident = funnel.required_top(target, probability=0.9)
+    return [
+        _section(
+            "Funnel from the stage-event log (95 % Wilson intervals; missing steps backfilled)"
+        ),
+        shown.to_string(),
+        _section("ICP split: where quality is won or lost"),
+        split_shown.to_string(),
+        _section("Bottleneck: one more percentage point on each transition"),
+        sensitivity[["from", "to", "rate", "gain", "rank"]].to_string(float_format="{:.3f}".format),
+        f"  Bottleneck: {worst['from']} -> {worst['to']} "
+        f"(+{worst['gain']:.1f} customers from {int(top)} MLs)",
+        f"  Planning {target} customers at these rates: {expected.iloc[0]:.0f} MLs expected, "
+        f"{confident} for a 90 % chance",
+    ]
 
 
 def _scoring_sections(

@@ -46,7 +46,7 @@ __all__ = [
     "make_demo",
 ]
 
-TABLES = ("accounts", "contacts", "events", "deals")
+TABLES = ("accounts", "contacts", "events", "deals", "stage_events")
 DEFAULT_SEED = 20260401
 
 
@@ -70,6 +70,10 @@ class DemoData:
         One opportunity per account that reached SQL: ``deal_id``,
         ``account_id``, ``opened_at``, ``closed_at``, ``won``,
         ``deal_value``.
+    stage_events : pandas.DataFrame
+        Stage-event log: ``contact_id``, ``stage``, ``timestamp`` of entering
+        each stage; about 10 % of intermediate entries are missing, as in a
+        real CRM (the furthest stage is always there).
 
     Examples
     --------
@@ -83,6 +87,7 @@ class DemoData:
     contacts: pd.DataFrame
     events: pd.DataFrame
     deals: pd.DataFrame
+    stage_events: pd.DataFrame
 
     def leads(self) -> pd.DataFrame:
         """Contacts joined with their account's firmographics, indexed by contact.
@@ -139,7 +144,12 @@ def _typed(tables: dict[str, pd.DataFrame]) -> DemoData:
     d["won"] = d["won"].astype(bool)
     d["deal_value"] = d["deal_value"].astype("float64")
 
-    return DemoData(accounts=a, contacts=c, events=e, deals=d)
+    st = tables["stage_events"].copy()
+    st["contact_id"] = st["contact_id"].astype("string")
+    st["stage"] = _cat(st["stage"], STAGES, ordered=True)
+    st["timestamp"] = pd.to_datetime(st["timestamp"]).astype("datetime64[ns]")
+
+    return DemoData(accounts=a, contacts=c, events=e, deals=d, stage_events=st)
 
 
 def make_demo(
@@ -181,7 +191,7 @@ def load_demo() -> DemoData:
     >>> from bbmkit.datasets import load_demo
     >>> demo = load_demo()
     >>> demo
-    DemoData(accounts=400, contacts=3000, events=..., deals=...)
+    DemoData(accounts=400, contacts=3000, events=..., deals=..., stage_events=...)
     >>> demo.contacts["stage"].cat.categories.tolist()
     ['ML', 'MAL', 'MQL', 'SAL', 'SQL', 'C']
     """

@@ -196,4 +196,32 @@ def generate(
     )
     events = events.sort_values(["timestamp", "contact_id"], kind="stable").reset_index(drop=True)
 
-    return {"accounts": accounts, "contacts": contacts, "events": events, "deals": deals}
+    # ---- stage-event log: when each contact entered each stage it reached ----
+    # drawn last, so adding it left the other tables' random streams unchanged
+    n_entries = stage_idx + 1
+    who = np.repeat(np.arange(n_contacts), n_entries)
+    first_row = np.repeat(np.cumsum(n_entries) - n_entries, n_entries)
+    level = np.arange(who.size) - first_row
+    gaps = np.where(level == 0, 0.0, rng.gamma(2.0, 6.0, who.size))
+    cum = np.cumsum(gaps)
+    days_in = cum - cum[first_row]
+    entered = contacts["created_at"].to_numpy()[who] + pd.to_timedelta(days_in, unit="D").to_numpy()
+    entered = np.minimum(entered, np.datetime64(END.floor("s"), "ns"))
+    # CRMs miss some intermediate status changes; the furthest stage is always logged
+    last = level == n_entries[who] - 1
+    logged = last | (rng.random(who.size) >= 0.1)
+    stage_events = pd.DataFrame(
+        {
+            "contact_id": contacts["contact_id"].to_numpy()[who[logged]],
+            "stage": np.asarray(STAGES, dtype=object)[level[logged]],
+            "timestamp": pd.to_datetime(entered[logged]).floor("s"),
+        }
+    )
+
+    return {
+        "accounts": accounts,
+        "contacts": contacts,
+        "events": events,
+        "deals": deals,
+        "stage_events": stage_events,
+    }
