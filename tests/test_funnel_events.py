@@ -81,6 +81,26 @@ def test_cohorts_by_column_and_series_and_datetimes() -> None:
     )
 
 
+def test_cohorts_by_entry_period() -> None:
+    events = pd.DataFrame(
+        {
+            "entity_id": ["a", "a", "b", "c"],
+            "stage": ["MQL", "SQL", "MQL", "MQL"],
+            "timestamp": pd.to_datetime(["2026-01-30", "2026-02-10", "2026-02-01", "2026-03-05"]),
+        }
+    )
+    result = funnel_from_events(events, STAGES, entry_period="M")
+    assert result.index.names == ["entry_M", "stage"]
+    assert list(result.index.get_level_values(0).unique()) == ["2026-01", "2026-02", "2026-03"]
+    assert result.loc["2026-01"]["reached"].tolist() == [1, 1, 1, 0]  # a entered in January
+    with pytest.raises(ValidationError, match="not both"):
+        funnel_from_events(events, STAGES, entry_period="M", by=pd.Series({"a": 1}))
+    with pytest.raises(ValidationTypeError, match="entry_period needs datetimes"):
+        funnel_from_events(events.assign(timestamp=[1.0, 2.0, 3.0, 4.0]), STAGES, entry_period="M")
+    with pytest.raises(ValidationError, match="not a pandas period alias"):
+        funnel_from_events(events, STAGES, entry_period="fortnight")
+
+
 def test_icp_split() -> None:
     rows = [
         ("a", "C", 1.0),

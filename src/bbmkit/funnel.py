@@ -535,6 +535,7 @@ def funnel_from_events(
     stage: str = "stage",
     time: str = "timestamp",
     by: str | pd.Series | None = None,
+    entry_period: str | None = None,
     backfill: bool = True,
     method: str = "wilson",
     confidence: float = 0.95,
@@ -553,6 +554,10 @@ def funnel_from_events(
         Cohorts: a column of ``events`` that is constant per entity
         (programme, ICP yes/no, month of entry) or a Series of labels indexed
         by entity id. Missing labels form their own cohort.
+    entry_period : str, optional
+        Cohorts by the period of each entity's first event instead, as a
+        pandas period alias (``"M"`` month, ``"Q"`` quarter, ``"W"`` week);
+        datetime logs only. Exclusive with ``by``.
     backfill : bool, default True
         An entity that reached a stage also passed every earlier stage, even
         when that event is missing from the log (an SQL was an MQL). With
@@ -610,6 +615,10 @@ def funnel_from_events(
         )
     codes, entity_ids = factorize(frame[entity])
     n, s = len(entity_ids), len(stage_names)
+    if entry_period is not None:
+        if by is not None:
+            raise ValidationError("give by or entry_period, not both")
+        by = _entry_cohorts(frame[time], codes, n, entity_ids, entry_period, time)
     if by is None:
         group, groups, group_name = np.zeros(n, dtype=np.intp), pd.Index(["all"]), None
     else:
@@ -662,6 +671,28 @@ def funnel_from_events(
         ),
     )
     return result.droplevel(0) if by is None else result
+
+
+def _entry_cohorts(
+    times: pd.Series, codes: np.ndarray, n: int, entity_ids: pd.Index, period: str, name: str
+) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(times.dtype):
+        raise ValidationTypeError(
+            f"entry_period needs datetimes in column {name!r}, got dtype {times.dtype}"
+        )
+    if not isinstance(period, str):
+        raise ValidationTypeError(
+            f"entry_period must be a period alias such as 'M', got {fmt(period)}"
+        )
+    naive = times.dt.tz_localize(None) if getattr(times.dtype, "tz", None) is not None else times
+    ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes, ns)
+    try:
+        labels = pd.DatetimeIndex(first.astype("datetime64[ns]")).to_period(period).astype(str)
+    except ValueError as err:
+        raise ValidationError(f"entry_period {period!r} is not a pandas period alias") from err
+    return pd.Series(np.asarray(labels, dtype=object), index=entity_ids, name=f"entry_{period}")
 
 
 def _as_days(column: pd.Series, name: str) -> np.ndarray:
