@@ -256,3 +256,26 @@ def funnel_counts(
             mid = len(spans) // 2
             medians.append(spans[mid] if len(spans) % 2 else (spans[mid - 1] + spans[mid]) / 2)
     return counts, medians
+
+
+# --------------------------------------------------------------------------
+# ABM prioritisation
+
+
+def priorities(
+    rows: Sequence[dict[str, float]], weights: dict[str, float], scales: dict[str, float]
+) -> list[float]:
+    total = math.fsum(weights.values())
+    return [
+        math.fsum(w * row[c] / scales.get(c, 1.0) for c, w in weights.items()) / total
+        for row in rows
+    ]
+
+
+def ranks(values: Sequence[float]) -> list[int]:
+    """1 = largest; ties keep input order."""
+    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+    out = [0] * len(values)
+    for position, i in enumerate(order, start=1):
+        out[i] = position
+    return out

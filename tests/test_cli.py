@@ -18,6 +18,7 @@ def test_demo_report_contents() -> None:
     assert "Funnel from the stage-event log" in text
     assert "ICP split" in text
     assert "Bottleneck: SQL -> C" in text
+    assert "ABM target list" in text
 
 
 def test_main_prints_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,15 @@ Users import from ``bbmkit`` only; the concept modules (``icp``,
 """
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit.abm import (
+    RankStability,
+    account_table,
+    assign_tiers,
+    prioritize,
+    priority_contributions,
+    rank_stability,
+    swap_weights,
+)
 from bbmkit.accounts import (
     AllOf,
     AnyContact,
@@ -71,6 +80,7 @@ __all__ = [
     "Not",
     "OneOf",
     "ProfileSuggestion",
+    "RankStability",
     "Rule",
     "ScoringModel",
     "Total",
@@ -78,7 +88,9 @@ __all__ = [
     "ValidationTypeError",
     "__version__",
     "absorbing_chain",
+    "account_table",
     "any_contact",
+    "assign_tiers",
     "at_least",
     "at_most",
     "between",
@@ -93,11 +105,15 @@ __all__ = [
     "icp_rate",
     "min_trials",
     "one_of",
+    "prioritize",
+    "priority_contributions",
     "proportion_ci",
+    "rank_stability",
     "retention",
     "rollup",
     "rule_from_dict",
     "stage_transitions",
     "suggest_profile",
+    "swap_weights",
     "total",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 import bbmkit
+from bbmkit.abm import account_table, assign_tiers, priority_contributions, prioritize
 from bbmkit.accounts import Rule, any_contact, contacts, handover
 from bbmkit.balance import diagnose_balance, icp_rate
 from bbmkit.datasets import STAGES, DemoData, demo_profile, demo_scoring_model, load_demo
@@ -165,6 +166,7 @@ def _scoring_sections(
     shown = handed[["n_contacts", "n_scored", "total", "max", "reason"]].head(10)
     grades = grade(profile.fit(leads), scores)
     grid = pd.crosstab(grades.str[0].rename("fit"), grades.str[1].rename("engagement"))
+    abm = _abm_section(data, profile, scores, account_of)
     return [
         _section(f"Behavioural scores as of {as_of:%Y-%m-%d} (half-life {model.half_life:g} days)"),
         f"  {len(scores)} contacts scored; median {scores.median():.1f}, "
@@ -179,6 +181,33 @@ def _scoring_sections(
         handed["reason"].value_counts().to_string(),
         _section("Fit x engagement grade (A = best fit, 1 = most engaged), leads per cell"),
         grid.to_string(),
+        *abm,
+    ]
+
+
+def _abm_section(
+    data: DemoData, profile: ICPProfile, scores: pd.Series, account_of: pd.Series
+) -> list[str]:
+    accounts = data.accounts.set_index("account_id")
+    table = account_table(accounts, profile=profile, scores=scores, contacts=account_of)
+    # unsubscribes can push an account below zero; for priority that is no engagement
+    table["engagement"] = table["engagement"].clip(lower=0.0)
+    weights = {"icp_fit": 0.6, "engagement": 0.4}
+    scales = {"icp_fit": 100.0, "engagement": float(table["engagement"].max())}
+    ranked = prioritize(table, weights, scales=scales)
+    ranked["tier"] = assign_tiers(ranked["priority"], top=(20, 80))
+    parts = priority_contributions(ranked, weights, scales=scales).add_prefix("from_")
+    shown = pd.concat(
+        [ranked[["industry", "region", "icp_fit", "engagement", "priority", "tier"]], parts], axis=1
+    ).head(10)
+    return [
+        _section(
+            "ABM target list: ICP fit 60 %, engagement 40 % (engagement scaled by its maximum)"
+        ),
+        shown.to_string(float_format="{:.2f}".format),
+        "",
+        "  Accounts per tier (tier 1: top 20, tier 2: next 60):",
+        ranked["tier"].value_counts().sort_index().to_string(),
     ]
 
 
