@@ -8,8 +8,8 @@ from bbmkit import (
     ValidationError,
     ValidationTypeError,
     assign_tiers,
-    priority_contributions,
     prioritize,
+    priority_contributions,
     rank_stability,
     swap_weights,
 )
@@ -182,7 +182,7 @@ def test_invalid_frames(accounts: pd.DataFrame) -> None:
         prioritize(pd.concat([accounts, accounts.iloc[:1]]), WEIGHTS, scales=SCALES)
     with pytest.raises(ValidationError, match="got nan for account 'B'"):
         prioritize(accounts.assign(history=[1.0, np.nan, 2.0]), WEIGHTS, scales=SCALES)
-    with pytest.raises(ValidationError, match="got -1.0"):
+    with pytest.raises(ValidationError, match=r"got -1\.0"):
         prioritize(accounts.assign(history=[1, -1, 2]), WEIGHTS, scales=SCALES)
     with pytest.raises(ValidationTypeError, match="accounts must be a pandas DataFrame"):
         prioritize([1, 2], WEIGHTS)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 import bbmkit
-from bbmkit.abm import account_table, assign_tiers, priority_contributions, prioritize
+from bbmkit.abm import account_table, assign_tiers, prioritize, priority_contributions
 from bbmkit.accounts import Rule, any_contact, contacts, handover
 from bbmkit.balance import diagnose_balance, icp_rate
 from bbmkit.datasets import STAGES, DemoData, demo_profile, demo_scoring_model, load_demo

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 import numpy as np
@@ -123,9 +123,9 @@ def _ranks(priority: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
 
 def prioritize(
     accounts: pd.DataFrame,
-    weights: Mapping[Hashable, float],
+    weights: Mapping[Any, float],
     *,
-    scales: Mapping[Hashable, float] | None = None,
+    scales: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """Rank target accounts by the weighted mean of their normalised items.
 
@@ -176,9 +176,9 @@ def prioritize(
 
 def priority_contributions(
     accounts: pd.DataFrame,
-    weights: Mapping[Hashable, float],
+    weights: Mapping[Any, float],
     *,
-    scales: Mapping[Hashable, float] | None = None,
+    scales: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """Each item's share of each account's priority: why an account is first.
 
@@ -288,6 +288,15 @@ class RankStability:
         is within the first ``top`` ranks).
     weights : pandas.DataFrame
         The weight sets tried (one row each, normalised to sum to 1).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import rank_stability
+    >>> accounts = pd.DataFrame({"fit": [0.9, 0.2]}, index=["A", "B"])
+    >>> result = rank_stability(accounts, {"fit": 1.0})
+    >>> result.table["worst_rank"].to_dict(), len(result.weights)
+    ({'A': 1, 'B': 2}, 3)
     """
 
     table: pd.DataFrame = attrs.field(eq=False)
@@ -296,9 +305,9 @@ class RankStability:
 
 def rank_stability(
     accounts: pd.DataFrame,
-    weights: Mapping[Hashable, float],
+    weights: Mapping[Any, float],
     *,
-    scales: Mapping[Hashable, float] | None = None,
+    scales: Mapping[Any, float] | None = None,
     method: Literal["grid", "dirichlet"] = "grid",
     spread: float = 0.2,
     n_samples: int = 1000,
@@ -371,11 +380,11 @@ def rank_stability(
 
 def swap_weights(
     accounts: pd.DataFrame,
-    weights: Mapping[Hashable, float],
+    weights: Mapping[Any, float],
     first: Hashable,
     second: Hashable,
     *,
-    scales: Mapping[Hashable, float] | None = None,
+    scales: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """The change of each single weight at which two accounts swap places.
 

@@ -10,7 +10,7 @@ says which clause fired.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -189,7 +189,7 @@ def rollup(
     *,
     top_k: int = 3,
     roles: pd.Series | None = None,
-    role_weights: Mapping[Hashable, float] | None = None,
+    role_weights: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """Roll contact scores up to accounts: the ABM account score and friends.
 
@@ -723,7 +723,7 @@ def handover(
     *,
     top_k: int = 3,
     roles: pd.Series | None = None,
-    role_weights: Mapping[Hashable, float] | None = None,
+    role_weights: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """Which accounts (or leads) go to sales, and why.
 
@@ -771,7 +771,7 @@ def first_handover(
     rule: Rule,
     *,
     roles: pd.Series | None = None,
-    role_weights: Mapping[Hashable, float] | None = None,
+    role_weights: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """The first date at which each account (or lead) met a handover rule.
 
