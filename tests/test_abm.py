@@ -7,10 +7,13 @@ from hypothesis import strategies as st
 from bbmkit import (
     ValidationError,
     ValidationTypeError,
+    abm_kpis,
     assign_tiers,
+    nps,
     prioritize,
     priority_contributions,
     rank_stability,
+    scorecard,
     swap_weights,
 )
 from tests import reference
@@ -264,3 +267,238 @@ def test_account_table_from_profile_and_scores() -> None:
         account_table(accounts, scores=scores, contacts=contacts.replace({"C": "Z"}))
     with pytest.raises(ValidationError, match="fit_scale must be"):
         account_table(accounts, profile=profile, fit_scale="ratio")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# scorecard
+
+
+@pytest.fixture
+def people() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_id": ["a1", "a2", "a3", "b1", "b2"],
+            "account_id": ["A", "A", "A", "B", "B"],
+            "role": ["decision_maker", "user", "user", "user", "intern"],
+            "referred_by": [None, "a1", "b1", None, "a1"],  # a3 and b2 referred across accounts
+        }
+    )
+
+
+@pytest.fixture
+def log() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_id": ["a1", "a1", "a2", "b1", "b1", "a3"],
+            "timestamp": pd.to_datetime(
+                ["2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05", "2026-07-01"]
+            ),
+            "channel": ["web", "seminar", "web", "email", "email", "web"],
+            "minutes": [3.0, 120.0, 5.0, 0.5, 0.5, 10.0],
+            "content_id": ["wp1", None, "wp1", None, "wp2", "wp3"],
+        }
+    )
+
+
+def test_scorecard_hand_worked(people: pd.DataFrame, log: pd.DataFrame) -> None:
+    card = scorecard(
+        people, log, target_contacts=4, end="2026-06-30", content=["wp1", "wp2", "wp3", "wp4"]
+    )
+    assert list(card.index) == ["A", "B"]
+    assert card["n_contacts"].tolist() == [3, 2]
+    assert card["engaged_contacts"].tolist() == [2, 1]  # a3's event is after the window
+    assert card["coverage"].tolist() == [0.5, 0.25]
+    assert card["awareness"].tolist() == [0.25, 0.25]  # A: wp1 (twice); B: wp2
+    assert card["touches"].tolist() == [3, 2]
+    assert card["engagement_minutes"].tolist() == [128.0, 1.0]
+    # channels in use: email, seminar, web (all seen in the log)
+    assert card["reach"].round(12).tolist() == [round(2 / 3, 12), round(1 / 3, 12)]
+    assert card["touches_email"].tolist() == [0, 2]
+    assert card["touches_web"].tolist() == [2, 0]
+    assert card["referrals"].tolist() == [1, 0]  # only a2 was referred within its own account
+    assert card["influence"].tolist() == [1 / 3, 0.0]
+
+
+def test_scorecard_roles_and_options(people: pd.DataFrame, log: pd.DataFrame) -> None:
+    card = scorecard(people, log, required_roles=["decision_maker", "user"])
+    assert card["coverage"].tolist() == [1.0, 0.5]
+    per_account = pd.Series({"A": 2, "B": 1})
+    assert scorecard(people, log, target_contacts=per_account)["coverage"].tolist() == [1.0, 1.0]
+    lean = scorecard(
+        people, log, minutes=None, content_column=None, referred_by=None, channels=["web", "fax"]
+    )
+    assert "awareness" not in lean.columns
+    assert "influence" not in lean.columns
+    assert lean["reach"].tolist() == [0.5, 0.0]
+    assert list(lean.columns[-2:]) == ["touches_web", "touches_fax"]
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "error", "message"),
+    [
+        ("unknown_contact", {}, ValidationError, "events has contact 'zz' that is not in contacts"),
+        ("duplicate", {}, ValidationError, "contacts lists contact 'a1' more than once"),
+        ("no_channel", {}, ValidationError, "column 'channel' is missing from events"),
+        ("text_time", {}, ValidationTypeError, "must hold datetimes"),
+        ("negative_minutes", {}, ValidationError, "must hold non-negative numbers"),
+        (None, {"target_contacts": 0}, ValidationError, "target_contacts must be an integer >= 1"),
+        (
+            None,
+            {"target_contacts": pd.Series({"A": 2})},
+            ValidationError,
+            "no value for account 'B'",
+        ),
+        (None, {"required_roles": []}, ValidationError, "required_roles must not be empty"),
+    ],
+)
+def test_scorecard_invalid(
+    people: pd.DataFrame,
+    log: pd.DataFrame,
+    change: str | None,
+    kwargs: dict[str, object],
+    error: type[Exception],
+    message: str,
+) -> None:
+    if change == "unknown_contact":
+        log = log.assign(contact_id=["a1", "a1", "a2", "b1", "b1", "zz"])
+    elif change == "duplicate":
+        people = pd.concat([people, people.iloc[:1]])
+    elif change == "no_channel":
+        log = log.drop(columns="channel")
+    elif change == "text_time":
+        log = log.assign(timestamp=log["timestamp"].astype(str))
+    elif change == "negative_minutes":
+        log = log.assign(minutes=[-1.0, 1, 1, 1, 1, 1])
+    with pytest.raises(error, match=message):
+        scorecard(people, log, **kwargs)  # type: ignore[arg-type]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a1", "a2", "a3", "b1", "b2"]),
+            st.sampled_from(["web", "email", "seminar"]),
+            st.sampled_from(["wp1", "wp2", None]),
+        ),
+        max_size=30,
+    ),
+    st.integers(1, 5),
+)
+def test_property_scorecard_shares_in_unit_interval(
+    rows: list[tuple[str, str, str | None]], target: int
+) -> None:
+    people = pd.DataFrame(
+        {
+            "contact_id": ["a1", "a2", "a3", "b1", "b2"],
+            "account_id": ["A", "A", "A", "B", "B"],
+            "referred_by": [None, "a1", "a2", None, "b1"],
+        }
+    )
+    log = pd.DataFrame(
+        {
+            "contact_id": [r[0] for r in rows],
+            "timestamp": pd.to_datetime(["2026-05-01"] * len(rows)),
+            "channel": pd.Series([r[1] for r in rows], dtype=object),
+            "minutes": [1.0] * len(rows),
+            "content_id": pd.Series([r[2] for r in rows], dtype=object),
+        }
+    )
+    card = scorecard(
+        people,
+        log,
+        target_contacts=target,
+        content=["wp1", "wp2"],
+        channels=["web", "email", "seminar"],
+    )
+    for column in ("coverage", "awareness", "reach", "influence"):
+        assert ((card[column] >= 0) & (card[column] <= 1)).all(), column
+    assert card["touches"].sum() == len(rows)  # every event counted once
+
+
+# --------------------------------------------------------------------------
+# NPS and KPIs
+
+
+def test_nps() -> None:
+    result = nps(pd.Series([10, 9, 8, 7, 6, 0]), by=pd.Series(["q1", "q1", "q1", "q2", "q2", "q2"]))
+    assert result.loc["q1", "nps"] == pytest.approx(100 * 2 / 3)
+    assert result.loc["q2", "nps"] == pytest.approx(-100 * 2 / 3)
+    assert result.loc["all", "nps"] == 0.0
+    assert result.loc["all", ["promoters", "passives", "detractors"]].tolist() == [2, 2, 2]
+    for bad, message in (
+        ([11], "from 0 to 10, got 11"),
+        ([-1], "got -1"),
+        ([7.5], "got 7.5"),
+        ([np.nan], "got nan"),
+        ([], "empty"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            nps(pd.Series(bad, dtype=float))
+
+
+def test_abm_kpis_on_demo_data() -> None:
+    from bbmkit.datasets import load_demo
+
+    demo = load_demo()
+    targets = demo.accounts.loc[demo.accounts["is_target"], "account_id"].tolist()
+    kpis = abm_kpis(
+        targets,
+        contacts=demo.contacts,
+        deals=demo.deals,
+        events=demo.events,
+        surveys=demo.surveys,
+        period="Q",
+    )
+    assert list(kpis.columns) == ["period", "metric", "value"]
+    assert set(kpis["metric"]) == {
+        "new_contacts",
+        "deals",
+        "contracts",
+        "sales_cycle_days",
+        "cross_up_sell_amount",
+        "engagement_rate",
+        "nps",
+    }
+    new = kpis.loc[kpis["metric"] == "new_contacts", "value"].sum()
+    assert new == demo.contacts["account_id"].isin(targets).sum()  # no contact lost
+    rate = kpis.loc[kpis["metric"] == "engagement_rate", "value"]
+    assert ((rate >= 0) & (rate <= 1)).all()
+    won = demo.deals[demo.deals["won"] & demo.deals["account_id"].isin(targets)]
+    assert kpis.loc[kpis["metric"] == "contracts", "value"].sum() == len(won)
+    assert ((kpis.loc[kpis["metric"] == "nps", "value"]).between(-100, 100)).all()
+
+
+def test_abm_kpis_invalid() -> None:
+    with pytest.raises(ValidationError, match="give at least one of"):
+        abm_kpis(["A"])
+    with pytest.raises(ValidationError, match="targets must not be empty"):
+        abm_kpis([], deals=pd.DataFrame())
+    with pytest.raises(ValidationTypeError, match="targets must be a list"):
+        abm_kpis("A", deals=pd.DataFrame())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="engagement_rate needs contacts"):
+        abm_kpis(["A"], events=pd.DataFrame({"contact_id": [], "timestamp": []}))
+    with pytest.raises(ValidationError, match="column 'won' is missing from deals"):
+        abm_kpis(
+            ["A"],
+            deals=pd.DataFrame(
+                {"account_id": ["A"], "opened_at": [1], "closed_at": [2], "deal_value": [1.0]}
+            ),
+        )
+    deals = pd.DataFrame(
+        {
+            "account_id": ["A"],
+            "opened_at": pd.to_datetime(["2026-01-01"]),
+            "closed_at": pd.to_datetime(["2026-01-02"]),
+            "won": [True],
+            "deal_value": [1.0],
+        }
+    )
+    with pytest.raises(ValidationError, match="is not a pandas period alias"):
+        abm_kpis(["A"], deals=deals, period="fortnight")
+    with pytest.raises(ValidationError, match="NPS answers must be whole numbers"):
+        abm_kpis(
+            ["A"],
+            surveys=pd.DataFrame(
+                {"account_id": ["A"], "answered_at": pd.to_datetime(["2026-01-01"]), "score": [12]}
+            ),
+        )

@@ -19,6 +19,8 @@ def test_demo_report_contents() -> None:
     assert "ICP split" in text
     assert "Bottleneck: SQL -> C" in text
     assert "ABM target list" in text
+    assert "ABM scorecard of the top 5 accounts" in text
+    assert "Tier-1 KGIs and KPIs by quarter" in text
 
 
 def test_main_prints_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,11 +7,14 @@ Users import from ``bbmkit`` only; the concept modules (``icp``,
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit.abm import (
     RankStability,
+    abm_kpis,
     account_table,
     assign_tiers,
+    nps,
     prioritize,
     priority_contributions,
     rank_stability,
+    scorecard,
     swap_weights,
 )
 from bbmkit.accounts import (
@@ -87,6 +90,7 @@ __all__ = [
     "ValidationError",
     "ValidationTypeError",
     "__version__",
+    "abm_kpis",
     "absorbing_chain",
     "account_table",
     "any_contact",
@@ -104,6 +108,7 @@ __all__ = [
     "icp_funnel",
     "icp_rate",
     "min_trials",
+    "nps",
     "one_of",
     "prioritize",
     "priority_contributions",
@@ -112,6 +117,7 @@ __all__ = [
     "retention",
     "rollup",
     "rule_from_dict",
+    "scorecard",
     "stage_transitions",
     "suggest_profile",
     "swap_weights",

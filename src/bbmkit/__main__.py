@@ -9,7 +9,14 @@ from collections.abc import Sequence
 import pandas as pd
 
 import bbmkit
-from bbmkit.abm import account_table, assign_tiers, prioritize, priority_contributions
+from bbmkit.abm import (
+    abm_kpis,
+    account_table,
+    assign_tiers,
+    prioritize,
+    priority_contributions,
+    scorecard,
+)
 from bbmkit.accounts import Rule, any_contact, contacts, handover
 from bbmkit.balance import diagnose_balance, icp_rate
 from bbmkit.datasets import STAGES, DemoData, demo_profile, demo_scoring_model, load_demo
@@ -208,6 +215,40 @@ def _abm_section(
         "",
         "  Accounts per tier (tier 1: top 20, tier 2: next 60):",
         ranked["tier"].value_counts().sort_index().to_string(),
+        *_scorecard_section(data, ranked),
+    ]
+
+
+def _scorecard_section(data: DemoData, ranked: pd.DataFrame) -> list[str]:
+    card = scorecard(
+        data.contacts, data.events, required_roles=["executive", "director", "manager"]
+    )
+    top = card.reindex(ranked.index[:5])
+    columns = [
+        "engaged_contacts",
+        "coverage",
+        "awareness",
+        "engagement_minutes",
+        "reach",
+        "influence",
+    ]
+    tier1 = ranked.index[ranked["tier"] == 1].tolist()
+    kpis = abm_kpis(
+        tier1,
+        period="Q",
+        contacts=data.contacts,
+        deals=data.deals,
+        events=data.events,
+        surveys=data.surveys,
+    )
+    wide = kpis.pivot_table(index="metric", columns="period", values="value")
+    return [
+        _section(
+            "ABM scorecard of the top 5 accounts (coverage: executive, director, manager engaged)"
+        ),
+        top[columns].to_string(float_format="{:.2f}".format),
+        _section("Tier-1 KGIs and KPIs by quarter"),
+        wide.to_string(float_format="{:.2f}".format),
     ]
 
 

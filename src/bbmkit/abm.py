@@ -10,7 +10,7 @@ by its scale and the priority is the weighted mean,
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -18,18 +18,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from bbmkit._convert import NS_PER_DAY, factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import group_count, group_median, group_sum
 from bbmkit._validation import check_frame, check_int, check_number, fmt, require_columns
 from bbmkit.accounts import rollup
+from bbmkit.balance import icp_rate
 from bbmkit.icp import ICPProfile
 
 __all__ = [
     "RankStability",
+    "abm_kpis",
     "account_table",
     "assign_tiers",
     "prioritize",
     "priority_contributions",
     "rank_stability",
+    "scorecard",
     "swap_weights",
 ]
 
@@ -504,3 +509,439 @@ def account_table(
         out["engagement"] = rolled["total"].reindex(frame.index, fill_value=0.0).to_numpy()
         out["engaged_contacts"] = rolled["n_scored"].reindex(frame.index, fill_value=0).to_numpy()
     return out
+
+
+# --------------------------------------------------------------------------
+# the ABM scorecard
+
+
+def scorecard(
+    contacts: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    target_contacts: int | pd.Series = 5,
+    required_roles: Sequence[str] | None = None,
+    channels: Sequence[str] | None = None,
+    content: Sequence[Hashable] | None = None,
+    start: object = None,
+    end: object = None,
+    contact: str = "contact_id",
+    account: str = "account_id",
+    time: str = "timestamp",
+    channel: str = "channel",
+    minutes: str | None = "minutes",
+    content_column: str | None = "content_id",
+    role: str = "role",
+    referred_by: str | None = "referred_by",
+) -> pd.DataFrame:
+    """The ABM scorecard: coverage, awareness, engagement, reach and influence per account.
+
+    Parameters
+    ----------
+    contacts : pandas.DataFrame
+        One row per contact: ``contact`` id (unique), ``account`` id, and
+        optionally ``role`` and ``referred_by`` (the contact who introduced
+        this one).
+    events : pandas.DataFrame
+        Behavioural events: ``contact`` id, ``time``, ``channel``, and
+        optionally ``minutes`` and ``content_column``. Every event's contact
+        must be in ``contacts``.
+    target_contacts : int or pandas.Series
+        Contacts an account should have engaged (per account as a Series
+        indexed by account id).
+    required_roles : sequence of str, optional
+        Buying-committee roles; when given, coverage is the share of these
+        roles with an engaged contact (needs the ``role`` column).
+    channels : sequence of str, optional
+        Channels in use (default: all channels in ``events``).
+    content : sequence, optional
+        Content catalogue (default: all content ids in ``events``).
+    start, end : timestamp-like, optional
+        Only events with ``start <= time <= end`` count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by account id (sorted), one row per account in ``contacts``:
+
+        - ``n_contacts``; ``engaged_contacts``: contacts with at least one
+          event in the window;
+        - ``coverage``: ``min(1, engaged_contacts / target_contacts)``, or the
+          share of ``required_roles`` with an engaged contact;
+        - ``awareness``: distinct content items consumed by the account's
+          contacts / size of the catalogue;
+        - ``touches`` (events) and ``engagement_minutes`` (total time spent);
+        - ``reach``: channels that touched the account / channels in use, and
+          ``touches_<channel>`` per channel;
+        - ``referrals``: contacts introduced by another contact of the same
+          account; ``influence``: referrals / n_contacts.
+
+        Shares are in [0, 1]. Columns whose input is switched off
+        (``minutes=None``, ``content_column=None``, ``referred_by=None``) are
+        left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import scorecard
+    >>> contacts = pd.DataFrame({"contact_id": ["a1", "a2", "b1"], "account_id": ["A", "A", "B"],
+    ...                          "referred_by": [None, "a1", None]})
+    >>> events = pd.DataFrame({"contact_id": ["a1", "a2", "a2", "b1"],
+    ...                        "timestamp": pd.to_datetime(["2026-05-01"] * 4),
+    ...                        "channel": ["web", "email", "web", "web"],
+    ...                        "minutes": [3.0, 0.5, 2.0, 1.0],
+    ...                        "content_id": ["wp1", None, "wp2", None]})
+    >>> scorecard(contacts, events, target_contacts=2)[["coverage", "awareness", "reach", "influence"]]
+                coverage  awareness  reach  influence
+    account_id
+    A                1.0        1.0    1.0        0.5
+    B                0.5        0.0    0.5        0.0
+    """
+    people = check_frame(contacts, name="contacts")
+    log = check_frame(events, name="events")
+    require_columns(people, [contact, account], name="contacts")
+    require_columns(log, [contact, time, channel], name="events")
+    for optional, frame, name in (
+        (minutes, log, "events"),
+        (content_column, log, "events"),
+        (referred_by, people, "contacts"),
+    ):
+        if optional is not None:
+            require_columns(frame, [optional], name=name)
+    ids = people[contact]
+    if ids.isna().any() or people[account].isna().any():
+        raise ValidationError("contacts has missing contact or account ids")
+    if not ids.is_unique:
+        raise ValidationError(
+            f"contacts lists contact {fmt(ids[ids.duplicated()].iloc[0])} more than once"
+        )
+    acc_codes, acc_ids = factorize(people[account])
+    acc_ids = acc_ids.rename(account)
+    n_acc = len(acc_ids)
+    n_contacts = group_count(acc_codes, n_acc)
+
+    # events -> the account of their contact
+    pos = pd.Index(ids).get_indexer(pd.Index(log[contact]))
+    if (pos < 0).any():
+        raise ValidationError(
+            f"events has contact {fmt(log[contact].iloc[int(np.argmax(pos < 0))])} that is not in contacts"
+        )
+    keep = np.ones(len(log), dtype=bool)
+    times = log[time]
+    if not pd.api.types.is_datetime64_any_dtype(times.dtype):
+        raise ValidationTypeError(f"column {time!r} must hold datetimes, got dtype {times.dtype}")
+    if times.isna().any():
+        raise ValidationError(f"column {time!r} has missing times")
+    if start is not None:
+        keep &= (times >= pd.Timestamp(start)).to_numpy()  # type: ignore[arg-type]
+    if end is not None:
+        keep &= (times <= pd.Timestamp(end)).to_numpy()  # type: ignore[arg-type]
+    event_contact = pos[keep]
+    event_account = acc_codes[event_contact]
+
+    engaged = np.zeros(len(ids), dtype=bool)
+    engaged[event_contact] = True
+    engaged_n = group_count(acc_codes, n_acc, engaged)
+    out: dict[str, npt.ArrayLike] = {"n_contacts": n_contacts, "engaged_contacts": engaged_n}
+
+    if required_roles is None:
+        target = _per_account(target_contacts, acc_ids, "target_contacts")
+        out["coverage"] = np.minimum(1.0, engaged_n / target)
+    else:
+        require_columns(people, [role], name="contacts")
+        roles = list(required_roles)
+        if not roles:
+            raise ValidationError("required_roles must not be empty")
+        role_pos = pd.Index(roles).get_indexer(pd.Index(people[role].astype(object)))
+        has_role = engaged & (role_pos >= 0)
+        covered = np.zeros((n_acc, len(roles)), dtype=bool)
+        covered[acc_codes[has_role], role_pos[has_role]] = True
+        out["coverage"] = covered.mean(axis=1)
+
+    if content_column is not None:
+        items = log[content_column][keep]
+        catalogue = pd.Index(
+            content if content is not None else pd.unique(items.dropna()), dtype=object
+        )
+        if len(catalogue) == 0:
+            raise ValidationError(
+                "the content catalogue is empty: pass content= or events with content ids"
+            )
+        item_pos = catalogue.get_indexer(pd.Index(items.astype(object)))
+        seen = item_pos >= 0
+        pairs = np.unique(event_account[seen].astype(np.int64) * len(catalogue) + item_pos[seen])
+        out["awareness"] = group_count((pairs // len(catalogue)).astype(np.intp), n_acc) / len(
+            catalogue
+        )
+
+    out["touches"] = group_count(event_account, n_acc)
+    if minutes is not None:
+        spent = log[minutes][keep].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isnan(spent).any() or (spent < 0).any():
+            raise ValidationError(
+                f"column {minutes!r} must hold non-negative numbers with no missing values"
+            )
+        out["engagement_minutes"] = group_sum(event_account, spent, n_acc)
+
+    in_use = pd.Index(
+        channels if channels is not None else sorted(pd.unique(log[channel].astype(object))),
+        dtype=object,
+    )
+    ch_pos = in_use.get_indexer(pd.Index(log[channel][keep].astype(object)))
+    counted = ch_pos >= 0
+    touches = group_count(
+        (event_account[counted].astype(np.int64) * len(in_use) + ch_pos[counted]).astype(np.intp),
+        n_acc * len(in_use),
+    ).reshape(n_acc, len(in_use))
+    out["reach"] = (touches > 0).mean(axis=1) if len(in_use) else np.zeros(n_acc)
+
+    if referred_by is not None:
+        referrer = pd.Index(ids).get_indexer(pd.Index(people[referred_by]))
+        internal = (referrer >= 0) & (acc_codes[np.maximum(referrer, 0)] == acc_codes)
+        referrals = group_count(acc_codes, n_acc, internal)
+        out["referrals"] = referrals
+        out["influence"] = referrals / n_contacts
+
+    table = pd.DataFrame(out, index=acc_ids)
+    for j, name in enumerate(in_use):
+        table[f"touches_{name}"] = touches[:, j]
+    return table
+
+
+def _per_account(value: object, accounts: pd.Index, name: str) -> npt.NDArray[np.float64]:
+    if isinstance(value, pd.Series):
+        aligned = value.reindex(accounts)
+        if aligned.isna().any():
+            missing = accounts[aligned.isna().to_numpy()][0]
+            raise ValidationError(f"{name} has no value for account {fmt(missing)}")
+        values = aligned.to_numpy(dtype=np.float64)
+        if (values <= 0).any():
+            raise ValidationError(f"{name} must be > 0 for every account")
+        return values
+    return np.full(len(accounts), float(check_int(value, name=name, low=1)))
+
+
+# --------------------------------------------------------------------------
+# target-account KGIs and KPIs
+
+
+def nps(
+    scores: pd.Series | npt.ArrayLike, *, by: pd.Series | npt.ArrayLike | None = None
+) -> pd.DataFrame:
+    """Net Promoter Score from 0-10 survey answers, overall and per group.
+
+    Promoters answer 9-10, passives 7-8, detractors 0-6; NPS = (promoters -
+    detractors) / answers, in percentage points (-100 to 100).
+
+    Parameters
+    ----------
+    scores : Series or array of int
+        Answers, whole numbers 0-10 (missing answers are an error: drop
+        unanswered surveys first).
+    by : Series or array, optional
+        Group labels aligned with ``scores`` (period, segment); the ``"all"``
+        row comes last.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``answers``, ``promoters``, ``passives``, ``detractors``, ``nps``.
+
+    Examples
+    --------
+    >>> from bbmkit import nps
+    >>> nps([10, 9, 8, 7, 6, 0, 10, 9, 9, 3])
+         answers  promoters  passives  detractors   nps
+    all       10          5         2           3  20.0
+    """
+    series = scores if isinstance(scores, pd.Series) else pd.Series(scores)
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise ValidationTypeError(f"scores must hold numbers 0-10, got dtype {series.dtype}")
+    x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~((x >= 0) & (x <= 10) & (x == np.round(x)))
+    if bad.any():
+        raise ValidationError(
+            f"NPS answers must be whole numbers from 0 to 10, got {fmt(x[bad][0])}"
+        )
+    if x.size == 0:
+        raise ValidationError("scores is empty; the NPS of no answers is undefined")
+    promoter = x >= 9
+    detractor = x <= 6
+    table = icp_rate(promoter, by=by)  # counts per group, with "all" last and missing labels kept
+    detractors = icp_rate(detractor, by=by)["icp"].to_numpy()
+    answers = table["total"].to_numpy()
+    promoters = table["icp"].to_numpy()
+    return pd.DataFrame(
+        {
+            "answers": answers,
+            "promoters": promoters,
+            "passives": answers - promoters - detractors,
+            "detractors": detractors,
+            "nps": 100.0 * (promoters - detractors) / answers,
+        },
+        index=table.index,
+    )
+
+
+def _periods(times: pd.Series, period: str, name: str) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(times.dtype):
+        raise ValidationTypeError(f"column {name!r} must hold datetimes, got dtype {times.dtype}")
+    naive = times.dt.tz_localize(None) if getattr(times.dtype, "tz", None) is not None else times
+    try:
+        labels: pd.Series = naive.dt.to_period(period).astype(str).astype(object)
+    except ValueError as err:
+        raise ValidationError(f"period {period!r} is not a pandas period alias") from err
+    return labels.where(naive.notna(), None)
+
+
+def _metric(
+    labels: pd.Series, values: npt.NDArray[np.float64], name: str, how: str
+) -> pd.DataFrame:
+    keep = labels.notna().to_numpy()
+    codes, periods = factorize(labels[keep].reset_index(drop=True))
+    v = values[keep]
+    n = len(periods)
+    if how == "count":
+        result = group_count(codes, n).astype(np.float64)
+    elif how == "sum":
+        result = group_sum(codes, v, n)
+    else:
+        result = group_median(codes, v, n)
+    return pd.DataFrame({"period": list(periods), "metric": name, "value": result})
+
+
+def abm_kpis(
+    targets: Sequence[Hashable] | pd.Index,
+    *,
+    period: str = "M",
+    contacts: pd.DataFrame | None = None,
+    deals: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """KGIs and KPIs of the target accounts by period, as a tidy frame ready to plot.
+
+    Each input is optional and adds its metrics; only rows of target accounts
+    count. Columns follow the demo data (:mod:`bbmkit.datasets`).
+
+    - ``contacts`` (``contact_id``, ``account_id``, ``created_at``):
+      ``new_contacts`` (KGI) by period of creation.
+    - ``deals`` (``account_id``, ``opened_at``, ``closed_at``, ``won``,
+      ``deal_value``, optional ``kind``): ``deals`` opened (KPI),
+      ``contracts`` won (KGI) and ``sales_cycle_days`` (median days from
+      opening to a won close, KPI) by period of closing, and
+      ``cross_up_sell_amount`` (won value of ``cross_sell``/``up_sell``
+      deals, KGI) when ``kind`` is there.
+    - ``events`` (``contact_id``, ``timestamp``; needs ``contacts``):
+      ``engagement_rate``, the share of target accounts with at least one
+      event in the period (KPI).
+    - ``surveys`` (``account_id``, ``answered_at``, ``score`` 0-10): ``nps``
+      in percentage points (KPI).
+
+    Parameters
+    ----------
+    targets : sequence of account ids
+        The target account list.
+    period : str, default "M"
+        Pandas period alias: ``"W"``, ``"M"``, ``"Q"``, ...
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``period`` (str), ``metric``, ``value``; sorted by metric then
+        period. Periods without a row for a metric had nothing to count.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import abm_kpis
+    >>> deals = pd.DataFrame({"account_id": ["A", "A", "B"],
+    ...     "opened_at": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-02-01"]),
+    ...     "closed_at": pd.to_datetime(["2026-02-04", "2026-03-01", "2026-02-11"]),
+    ...     "won": [True, False, True], "deal_value": [100.0, 50.0, 70.0]})
+    >>> abm_kpis(["A", "B"], deals=deals)
+        period            metric  value
+    0  2026-02         contracts    2.0
+    1  2026-01             deals    2.0
+    2  2026-02             deals    1.0
+    3  2026-02  sales_cycle_days   20.0
+    """
+    if isinstance(targets, str | bytes) or not isinstance(
+        targets, Sequence | pd.Index | np.ndarray
+    ):
+        raise ValidationTypeError(f"targets must be a list of account ids, got {fmt(targets)}")
+    target_ids = pd.Index(list(targets), dtype=object)
+    if len(target_ids) == 0:
+        raise ValidationError("targets must not be empty")
+    if not isinstance(period, str):
+        raise ValidationTypeError(
+            f"period must be a pandas period alias such as 'M', got {fmt(period)}"
+        )
+    parts: list[pd.DataFrame] = []
+
+    def in_targets(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        require_columns(frame, ["account_id"], name=name)
+        return frame.loc[frame["account_id"].astype(object).isin(target_ids).to_numpy()]
+
+    if contacts is not None:
+        people = check_frame(contacts, name="contacts")
+        require_columns(people, ["contact_id", "account_id", "created_at"], name="contacts")
+        mine = in_targets(people, "contacts")
+        labels = _periods(mine["created_at"], period, "created_at")
+        parts.append(_metric(labels, np.ones(len(mine)), "new_contacts", "count"))
+    if deals is not None:
+        frame = check_frame(deals, name="deals")
+        require_columns(
+            frame, ["account_id", "opened_at", "closed_at", "won", "deal_value"], name="deals"
+        )
+        mine = in_targets(frame, "deals")
+        won = mine["won"].to_numpy(dtype=bool)
+        opened = _periods(mine["opened_at"], period, "opened_at")
+        closed = _periods(mine["closed_at"], period, "closed_at").where(won, None)
+        parts.append(_metric(opened, np.ones(len(mine)), "deals", "count"))
+        parts.append(_metric(closed, np.ones(len(mine)), "contracts", "count"))
+        span_ns = mine["closed_at"].to_numpy(dtype="datetime64[ns]") - mine["opened_at"].to_numpy(
+            dtype="datetime64[ns]"
+        )
+        cycle = span_ns.astype(np.int64) / NS_PER_DAY
+        parts.append(_metric(closed, cycle, "sales_cycle_days", "median"))
+        if "kind" in mine.columns:
+            extra = mine["kind"].astype(object).isin(["cross_sell", "up_sell"]).to_numpy()
+            value = mine["deal_value"].to_numpy(dtype=np.float64)
+            parts.append(_metric(closed.where(extra, None), value, "cross_up_sell_amount", "sum"))
+    if events is not None:
+        if contacts is None:
+            raise ValidationError("engagement_rate needs contacts to map events to accounts")
+        log = check_frame(events, name="events")
+        require_columns(log, ["contact_id", "timestamp"], name="events")
+        account_of = pd.Series(
+            people["account_id"].to_numpy(), index=pd.Index(people["contact_id"])
+        )
+        accounts_of_events = account_of.reindex(pd.Index(log["contact_id"])).to_numpy()
+        mask = pd.Series(accounts_of_events).astype(object).isin(target_ids).to_numpy()
+        labels = _periods(log["timestamp"].loc[mask], period, "timestamp").reset_index(drop=True)
+        pairs = pd.DataFrame(
+            {"period": labels, "account": accounts_of_events[mask]}
+        ).drop_duplicates()
+        engaged = _metric(pairs["period"], np.ones(len(pairs)), "engagement_rate", "count")
+        engaged["value"] = engaged["value"] / len(target_ids)
+        parts.append(engaged)
+    if surveys is not None:
+        answers = check_frame(surveys, name="surveys")
+        require_columns(answers, ["account_id", "answered_at", "score"], name="surveys")
+        mine = in_targets(answers, "surveys")
+        if len(mine):
+            labels = _periods(mine["answered_at"], period, "answered_at")
+            table = nps(
+                mine["score"].reset_index(drop=True), by=labels.reset_index(drop=True)
+            ).iloc[:-1]
+            parts.append(
+                pd.DataFrame(
+                    {"period": list(table.index), "metric": "nps", "value": table["nps"].to_numpy()}
+                )
+            )
+    if not parts:
+        raise ValidationError("give at least one of contacts, deals, events, surveys")
+    result = pd.concat(parts, ignore_index=True)
+    result = result.sort_values(["metric", "period"], kind="stable").reset_index(drop=True)
+    return result

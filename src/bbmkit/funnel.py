@@ -18,6 +18,7 @@ import pandas as pd
 
 from bbmkit._convert import NS_PER_DAY, factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import group_median
 from bbmkit._validation import (
     as_bool_array,
     check_frame,
@@ -643,7 +644,7 @@ def funnel_from_events(
     rows, ks = np.nonzero(has[:, 1:] & has[:, :-1])
     key = group[rows] * s + ks
     values = entry[rows, ks + 1] - entry[rows, ks]
-    medians = _grouped_median(key, values, n_groups * s).reshape(n_groups, s)
+    medians = group_median(key, values, n_groups * s).reshape(n_groups, s)
 
     previous = np.concatenate([np.zeros((n_groups, 1), dtype=np.int64), counts[:, :-1]], axis=1)
     rate = np.full(counts.shape, np.nan)
@@ -711,22 +712,6 @@ def _as_days(column: pd.Series, name: str) -> np.ndarray:
     raise ValidationTypeError(
         f"column {name!r} must hold datetimes or numbers of days, got dtype {column.dtype}"
     )
-
-
-def _grouped_median(key: np.ndarray, values: np.ndarray, n_keys: int) -> np.ndarray:
-    """Median of ``values`` per integer ``key`` in ``range(n_keys)`` (NaN when empty)."""
-    out = np.full(n_keys, np.nan)
-    if key.size == 0:
-        return out
-    order = np.lexsort((values, key))
-    key, values = key[order], values[order]
-    counts = np.bincount(key, minlength=n_keys)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    present = counts > 0
-    lo = starts[present] + (counts[present] - 1) // 2
-    hi = starts[present] + counts[present] // 2
-    out[present] = (values[lo] + values[hi]) / 2.0
-    return out
 
 
 def icp_funnel(

@@ -5,7 +5,13 @@ it is compared with on seeded random data.
 """
 
 from bbmkit._kernels.fit import weighted_contributions, weighted_fit
-from bbmkit._kernels.groupby import group_count, group_max, group_sum, group_top_k_sum
+from bbmkit._kernels.groupby import (
+    group_count,
+    group_max,
+    group_median,
+    group_sum,
+    group_top_k_sum,
+)
 from bbmkit._kernels.scoring import (
     DecayKind,
     decay_factor,
@@ -20,6 +26,7 @@ __all__ = [
     "first_crossing",
     "group_count",
     "group_max",
+    "group_median",
     "group_sum",
     "group_top_k_sum",
     "pair_sums",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["group_count", "group_max", "group_sum", "group_top_k_sum"]
+__all__ = ["group_count", "group_max", "group_median", "group_sum", "group_top_k_sum"]
 
 IntArray = npt.NDArray[np.intp] | npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -56,3 +56,19 @@ def group_top_k_sum(codes: IntArray, values: FloatArray, n_groups: int, k: int) 
         np.minimum.at(first, codes[candidates], candidates)
         work[first[first < n]] = -np.inf
     return total
+
+
+def group_median(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """Median of ``values`` per group (NaN for an empty group), by one sort."""
+    out = np.full(n_groups, np.nan)
+    if codes.size == 0:
+        return out
+    order = np.lexsort((values, codes))
+    codes, values = codes[order], values[order]
+    counts = np.bincount(codes, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    present = counts > 0
+    lo = starts[present] + (counts[present] - 1) // 2
+    hi = starts[present] + counts[present] // 2
+    out[present] = (values[lo] + values[hi]) / 2.0
+    return out

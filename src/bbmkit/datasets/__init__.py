@@ -22,6 +22,7 @@ import pandas as pd
 from bbmkit._validation import check_int
 from bbmkit.datasets import _generator
 from bbmkit.datasets._generator import (
+    CONTENT,
     EVENT_TYPES,
     INDUSTRIES,
     PROGRAMMES,
@@ -33,6 +34,7 @@ from bbmkit.icp import ICPProfile, at_least, at_most, one_of
 from bbmkit.scoring import ScoringModel
 
 __all__ = [
+    "CONTENT",
     "EVENT_TYPES",
     "INDUSTRIES",
     "PROGRAMMES",
@@ -46,7 +48,7 @@ __all__ = [
     "make_demo",
 ]
 
-TABLES = ("accounts", "contacts", "events", "deals", "stage_events")
+TABLES = ("accounts", "contacts", "events", "deals", "stage_events", "surveys")
 DEFAULT_SEED = 20260401
 
 
@@ -63,24 +65,32 @@ class DemoData:
     contacts : pandas.DataFrame
         One row per contact (lead): ``contact_id``, ``account_id``, ``role``,
         ``programme`` (lead source / marketing measure), ``stage`` (ordered
-        categorical ML < MAL < MQL < SAL < SQL < C), ``created_at``.
+        categorical ML < MAL < MQL < SAL < SQL < C), ``created_at``,
+        ``referred_by`` (the contact of the same account who introduced this
+        one, or missing).
     events : pandas.DataFrame
-        Behavioural event log: ``contact_id``, ``event_type``, ``timestamp``.
+        Behavioural event log: ``contact_id``, ``event_type``, ``timestamp``,
+        ``channel`` (web, email, content, webinar, seminar), ``minutes``
+        (time spent) and ``content_id`` (for downloads of the 12 white
+        papers).
     deals : pandas.DataFrame
         One opportunity per account that reached SQL: ``deal_id``,
         ``account_id``, ``opened_at``, ``closed_at``, ``won``,
-        ``deal_value``.
+        ``deal_value``, ``kind`` (new, cross_sell, up_sell).
     stage_events : pandas.DataFrame
         Stage-event log: ``contact_id``, ``stage``, ``timestamp`` of entering
         each stage; about 10 % of intermediate entries are missing, as in a
         real CRM (the furthest stage is always there).
+    surveys : pandas.DataFrame
+        NPS answers of contacts of won accounts: ``contact_id``,
+        ``account_id``, ``answered_at``, ``score`` (0-10).
 
     Examples
     --------
     >>> from bbmkit.datasets import load_demo
     >>> demo = load_demo()
     >>> list(demo.deals.columns)
-    ['deal_id', 'account_id', 'opened_at', 'closed_at', 'won', 'deal_value']
+    ['deal_id', 'account_id', 'opened_at', 'closed_at', 'won', 'deal_value', 'kind']
     """
 
     accounts: pd.DataFrame
@@ -88,6 +98,7 @@ class DemoData:
     events: pd.DataFrame
     deals: pd.DataFrame
     stage_events: pd.DataFrame
+    surveys: pd.DataFrame
 
     def leads(self) -> pd.DataFrame:
         """Contacts joined with their account's firmographics, indexed by contact.
@@ -130,11 +141,15 @@ def _typed(tables: dict[str, pd.DataFrame]) -> DemoData:
     c["programme"] = _cat(c["programme"], PROGRAMMES)
     c["stage"] = _cat(c["stage"], STAGES, ordered=True)
     c["created_at"] = pd.to_datetime(c["created_at"]).astype("datetime64[ns]")
+    c["referred_by"] = c["referred_by"].astype("string")
 
     e = tables["events"].copy()
     e["contact_id"] = e["contact_id"].astype("string")
     e["event_type"] = _cat(e["event_type"], EVENT_TYPES)
     e["timestamp"] = pd.to_datetime(e["timestamp"]).astype("datetime64[ns]")
+    e["channel"] = _cat(e["channel"], ("web", "email", "content", "webinar", "seminar"))
+    e["minutes"] = e["minutes"].astype("float64")
+    e["content_id"] = _cat(e["content_id"], CONTENT)
 
     d = tables["deals"].copy()
     for col in ("deal_id", "account_id"):
@@ -143,13 +158,20 @@ def _typed(tables: dict[str, pd.DataFrame]) -> DemoData:
         d[col] = pd.to_datetime(d[col]).astype("datetime64[ns]")
     d["won"] = d["won"].astype(bool)
     d["deal_value"] = d["deal_value"].astype("float64")
+    d["kind"] = _cat(d["kind"], ("new", "cross_sell", "up_sell"))
 
     st = tables["stage_events"].copy()
     st["contact_id"] = st["contact_id"].astype("string")
     st["stage"] = _cat(st["stage"], STAGES, ordered=True)
     st["timestamp"] = pd.to_datetime(st["timestamp"]).astype("datetime64[ns]")
 
-    return DemoData(accounts=a, contacts=c, events=e, deals=d, stage_events=st)
+    sv = tables["surveys"].copy()
+    for col in ("contact_id", "account_id"):
+        sv[col] = sv[col].astype("string")
+    sv["answered_at"] = pd.to_datetime(sv["answered_at"]).astype("datetime64[ns]")
+    sv["score"] = sv["score"].astype("int64")
+
+    return DemoData(accounts=a, contacts=c, events=e, deals=d, stage_events=st, surveys=sv)
 
 
 def make_demo(
@@ -191,7 +213,7 @@ def load_demo() -> DemoData:
     >>> from bbmkit.datasets import load_demo
     >>> demo = load_demo()
     >>> demo
-    DemoData(accounts=400, contacts=3000, events=..., deals=..., stage_events=...)
+    DemoData(accounts=400, contacts=3000, events=..., deals=..., stage_events=..., surveys=...)
     >>> demo.contacts["stage"].cat.categories.tolist()
     ['ML', 'MAL', 'MQL', 'SAL', 'SQL', 'C']
     """

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
+    "CONTENT",
     "END",
     "EVENT_TYPES",
     "INDUSTRIES",
@@ -72,6 +73,11 @@ EVENT_TYPES = (
 )
 _EVENT_P_COLD = np.array([0.50, 0.22, 0.12, 0.05, 0.02, 0.03, 0.005, 0.055])
 _EVENT_P_HOT = np.array([0.34, 0.16, 0.16, 0.10, 0.07, 0.10, 0.06, 0.01])
+
+
+_EVENT_CHANNEL = ("web", "email", "content", "webinar", "seminar", "web", "web", "email")
+_EVENT_MINUTES = (3.0, 0.5, 8.0, 45.0, 120.0, 4.0, 10.0, 0.2)
+CONTENT = tuple(f"wp{i:02d}" for i in range(1, 13))
 
 
 def _true_fit(accounts: pd.DataFrame) -> npt.NDArray[np.float64]:
@@ -218,10 +224,54 @@ def generate(
         }
     )
 
+    # ---- ABM detail, drawn after everything above so those tables stay as they were ----
+    type_idx_sorted = pd.Index(EVENT_TYPES).get_indexer(pd.Index(events["event_type"]))
+    events["channel"] = np.asarray(_EVENT_CHANNEL, dtype=object)[type_idx_sorted]
+    minutes = rng.gamma(2.0, 0.5, len(events)) * np.asarray(_EVENT_MINUTES)[type_idx_sorted]
+    events["minutes"] = np.round(minutes, 1)
+    content = _ids("wp", len(CONTENT), 2)[rng.integers(0, len(CONTENT), len(events))]
+    is_download = events["event_type"].to_numpy() == "content_download"
+    events["content_id"] = np.where(is_download, content, np.full(len(events), None, dtype=object))
+
+    # some contacts were introduced by an earlier contact of the same account
+    by_account = np.lexsort((contacts["created_at"].to_numpy(), account_idx))
+    previous = np.full(n_contacts, -1, dtype=np.intp)
+    same = account_idx[by_account][1:] == account_idx[by_account][:-1]
+    previous[by_account[1:][same]] = by_account[:-1][same]
+    referred = (previous >= 0) & (rng.random(n_contacts) < 0.05 + 0.15 * contact_fit)
+    referrer = contacts["contact_id"].to_numpy()[np.maximum(previous, 0)]
+    contacts["referred_by"] = np.where(referred, referrer, np.full(n_contacts, None, dtype=object))
+
+    deals["kind"] = rng.choice(["new", "cross_sell", "up_sell"], len(deals), p=[0.7, 0.15, 0.15])
+
+    # NPS answers from contacts of won accounts, after the deal closed
+    won_ids = set(deals.loc[deals["won"], "account_id"])
+    answering = np.flatnonzero(
+        np.isin(account_id[account_idx], list(won_ids)) & (rng.random(n_contacts) < 0.5)
+    )
+    closed_at = deals.set_index("account_id")["closed_at"]
+    answered = (
+        closed_at.reindex(account_id[account_idx[answering]]).to_numpy()
+        + pd.to_timedelta(rng.uniform(7, 60, answering.size), unit="D").to_numpy()
+    )
+    base = 6.0 + 3.0 * contact_fit[answering]
+    score = np.clip(np.round(rng.normal(base, 1.8)), 0, 10).astype(int)
+    surveys = pd.DataFrame(
+        {
+            "contact_id": contacts["contact_id"].to_numpy()[answering],
+            "account_id": account_id[account_idx[answering]],
+            "answered_at": pd.to_datetime(
+                np.minimum(answered, np.datetime64(END.floor("D"), "ns"))
+            ).floor("D"),
+            "score": score,
+        }
+    )
+
     return {
         "accounts": accounts,
         "contacts": contacts,
         "events": events,
         "deals": deals,
         "stage_events": stage_events,
+        "surveys": surveys,
     }
