@@ -279,3 +279,39 @@ def ranks(values: Sequence[float]) -> list[int]:
     for position, i in enumerate(order, start=1):
         out[i] = position
     return out
+
+
+def scorecard(
+    contacts: Sequence[tuple[str, str, str | None]],
+    events: Sequence[tuple[str, str, float, str | None]],
+    *,
+    target: int,
+    channels: Sequence[str],
+    content: Sequence[str],
+) -> dict[str, dict[str, float]]:
+    """contacts: (contact, account, referred_by); events: (contact, channel, minutes, content)."""
+    account_of = {c: a for c, a, _ in contacts}
+    out: dict[str, dict[str, float]] = {}
+    for account in sorted(set(account_of.values())):
+        members = [c for c, a, _ in contacts if a == account]
+        mine = [e for e in events if account_of[e[0]] == account]
+        engaged = {e[0] for e in mine}
+        seen = {e[3] for e in mine if e[3] in content}
+        touched = {e[1] for e in mine if e[1] in channels}
+        referred = [
+            c
+            for c, a, r in contacts
+            if a == account and r is not None and account_of.get(r) == account
+        ]
+        out[account] = {
+            "n_contacts": len(members),
+            "engaged_contacts": len(engaged),
+            "coverage": min(1.0, len(engaged) / target),
+            "awareness": len(seen) / len(content),
+            "touches": len(mine),
+            "engagement_minutes": math.fsum(e[2] for e in mine),
+            "reach": len(touched) / len(channels),
+            "referrals": len(referred),
+            "influence": len(referred) / len(members),
+        }
+    return out

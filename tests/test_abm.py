@@ -265,6 +265,22 @@ def test_account_table_from_profile_and_scores() -> None:
         account_table(accounts, scores=scores)
     with pytest.raises(ValidationError, match=r"1 account\(s\) not in accounts \(first: 'Z'\)"):
         account_table(accounts, scores=scores, contacts=contacts.replace({"C": "Z"}))
+    from bbmkit import ScoringModel
+
+    events = pd.DataFrame(
+        {
+            "contact_id": ["c1", "c2", "c3"],
+            "event_type": ["demo", "visit", "visit"],
+            "timestamp": [0.0, 0.0, 0.0],
+        }
+    )
+    model = ScoringModel({"demo": 80, "visit": 15})
+    from_log = account_table(accounts, model=model, events=events, contacts=contacts)
+    assert from_log["engagement"].tolist() == [95.0, 0.0, 15.0]
+    with pytest.raises(ValidationError, match="model and events go together"):
+        account_table(accounts, model=model, contacts=contacts)
+    with pytest.raises(ValidationError, match="not both"):
+        account_table(accounts, model=model, events=events, scores=scores, contacts=contacts)
     with pytest.raises(ValidationError, match="fit_scale must be"):
         account_table(accounts, profile=profile, fit_scale="ratio")  # type: ignore[arg-type]
 
@@ -413,6 +429,45 @@ def test_property_scorecard_shares_in_unit_interval(
     for column in ("coverage", "awareness", "reach", "influence"):
         assert ((card[column] >= 0) & (card[column] <= 1)).all(), column
     assert card["touches"].sum() == len(rows)  # every event counted once
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_scorecard_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_contacts = int(rng.integers(1, 60))
+    ids = [f"c{i}" for i in range(n_contacts)]
+    accounts_of = [f"A{j}" for j in rng.integers(0, max(1, n_contacts // 4), n_contacts)]
+    referred = [
+        ids[j] if rng.random() < 0.3 else None for j in rng.integers(0, n_contacts, n_contacts)
+    ]
+    n_events = int(rng.integers(0, 200))
+    channels, content = ["web", "email", "seminar"], ["wp1", "wp2", "wp3"]
+    events = list(
+        zip(
+            rng.choice(ids, n_events).tolist(),
+            rng.choice([*channels, "fax"], n_events).tolist(),
+            rng.uniform(0, 30, n_events).round(1).tolist(),
+            [c if rng.random() < 0.5 else None for c in rng.choice(content, n_events).tolist()],
+            strict=True,
+        )
+    )
+    people = pd.DataFrame({"contact_id": ids, "account_id": accounts_of, "referred_by": referred})
+    log = pd.DataFrame(events, columns=["contact_id", "channel", "minutes", "content_id"]).assign(
+        timestamp=pd.Timestamp("2026-05-01")
+    )
+    target = int(rng.integers(1, 6))
+    card = scorecard(people, log, target_contacts=target, channels=channels, content=content)
+    expected = reference.scorecard(
+        list(zip(ids, accounts_of, referred, strict=True)),
+        events,
+        target=target,
+        channels=channels,
+        content=content,
+    )
+    assert list(card.index) == sorted(expected)
+    for account, row in expected.items():
+        for column, value in row.items():
+            assert card.loc[account, column] == pytest.approx(value, abs=1e-9), (account, column)
 
 
 # --------------------------------------------------------------------------

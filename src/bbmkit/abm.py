@@ -25,6 +25,7 @@ from bbmkit._validation import check_frame, check_int, check_number, fmt, requir
 from bbmkit.accounts import rollup
 from bbmkit.balance import icp_rate
 from bbmkit.icp import ICPProfile
+from bbmkit.scoring import ScoringModel
 
 __all__ = [
     "RankStability",
@@ -449,6 +450,8 @@ def account_table(
     profile: ICPProfile | None = None,
     scores: pd.Series | None = None,
     contacts: pd.Series | None = None,
+    model: ScoringModel | None = None,
+    events: pd.DataFrame | None = None,
     fit_scale: Literal["percent", "unit"] = "percent",
 ) -> pd.DataFrame:
     """Assemble a prioritisation table from account attributes, an ICP profile and contact scores.
@@ -467,6 +470,9 @@ def account_table(
         scores, :func:`rollup`'s ``total``) and ``engaged_contacts`` (contacts
         with a score). Accounts without contacts get 0; a contact mapped to an
         account that is not in ``accounts`` is an error.
+    model, events : ScoringModel and pandas.DataFrame, optional
+        Instead of ``scores``: score the event log with the model first
+        (``model.score(events)``).
 
     Returns
     -------
@@ -497,6 +503,12 @@ def account_table(
     if profile is not None:
         fit = profile.fit(frame)
         out["icp_fit"] = fit * 100.0 if fit_scale == "percent" else fit
+    if (model is None) != (events is None):
+        raise ValidationError("model and events go together: give both or neither")
+    if model is not None:
+        if scores is not None:
+            raise ValidationError("give scores or model and events, not both")
+        scores = model.score(events)  # type: ignore[arg-type]
     if (scores is None) != (contacts is None):
         raise ValidationError("scores and contacts go together: give both or neither")
     if scores is not None and contacts is not None:
