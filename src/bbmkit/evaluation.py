@@ -1,0 +1,361 @@
+"""Judging scores against won/lost outcomes: AUC, lift, precision, capacity, calibration aids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from bbmkit._convert import factorize
+from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import group_count
+from bbmkit._validation import as_bool_array, check_frame, check_int, check_number
+
+__all__ = [
+    "CapacityThreshold",
+    "capacity_threshold",
+    "lift_table",
+    "log_odds_weights",
+    "precision_at_k",
+    "roc_auc",
+]
+
+
+def _scored(
+    score: object, outcome: object, *, need_both: bool = True
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Validated (score, outcome) arrays: same length, aligned, finite, binary."""
+    if isinstance(score, pd.DataFrame) or isinstance(outcome, pd.DataFrame):
+        raise ValidationTypeError("score and outcome must be one-dimensional (Series or arrays)")
+    s = score if isinstance(score, pd.Series) else pd.Series(np.asarray(score))
+    if (
+        isinstance(score, pd.Series)
+        and isinstance(outcome, pd.Series)
+        and not score.index.equals(outcome.index)
+    ):
+        raise ValidationError("score and outcome have different indexes; align them first")
+    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        raise ValidationTypeError(f"score must hold numbers, got dtype {s.dtype}")
+    values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValidationError(f"score has {int(bad.sum())} missing or infinite value(s)")
+    won = as_bool_array(outcome, name="outcome")
+    if won.shape[0] != values.shape[0]:
+        raise ValidationError(
+            f"score and outcome must have the same length, got {values.shape[0]} and {won.shape[0]}"
+        )
+    if values.size == 0:
+        raise ValidationError("score is empty")
+    if need_both and (won.all() or not won.any()):
+        raise ValidationError(
+            f"outcome must contain both classes (won and lost), got only {'won' if won.all() else 'lost'}"
+        )
+    return values, won
+
+
+def roc_auc(score: pd.Series | npt.ArrayLike, outcome: pd.Series | npt.ArrayLike) -> float:
+    """Area under the ROC curve: the chance a random won case scores above a random lost one.
+
+    Tied scores count one half (the Mann-Whitney statistic), so it equals
+    scikit-learn's ``roc_auc_score``.
+
+    Parameters
+    ----------
+    score : Series or array of float
+        Higher = more likely to win (ICP fit, engagement, priority).
+    outcome : Series or array of bool or 0/1
+        Won (True/1) or lost; both classes must be present.
+
+    Examples
+    --------
+    >>> from bbmkit import roc_auc
+    >>> roc_auc([0.9, 0.8, 0.4, 0.4, 0.1], [1, 0, 1, 0, 0])
+    0.75
+    """
+    values, won = _scored(score, outcome)
+    ranks = stats.rankdata(values)  # average ranks: ties count one half
+    n_pos = int(won.sum())
+    n_neg = won.size - n_pos
+    return float((ranks[won].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def _order(values: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """Highest score first; ties keep input order."""
+    return np.argsort(-values, kind="stable")
+
+
+def lift_table(
+    score: pd.Series | npt.ArrayLike, outcome: pd.Series | npt.ArrayLike, *, bins: int = 10
+) -> pd.DataFrame:
+    """Conversion and lift by score bin, from the highest scores (bin 1) down.
+
+    Rows are sorted by score (ties in input order) and cut into ``bins``
+    groups of equal size (sizes differ by at most one); every row is in
+    exactly one bin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by bin: ``n``, ``positives``, ``rate``, ``lift`` (rate /
+        overall rate), ``min_score``, ``max_score`` and ``cumulative_lift``.
+
+    Examples
+    --------
+    >>> from bbmkit import lift_table
+    >>> lift_table([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], [1, 1, 0, 1, 0, 0, 0, 0, 1, 0], bins=5)[["n", "positives", "lift"]]
+         n  positives  lift
+    bin
+    1    2          2  2.50
+    2    2          1  1.25
+    3    2          0  0.00
+    4    2          0  0.00
+    5    2          1  1.25
+    """
+    values, won = _scored(score, outcome, need_both=False)
+    k = check_int(bins, name="bins", low=1)
+    n = values.size
+    if k > n:
+        raise ValidationError(f"bins must be at most the number of rows ({n}), got {k}")
+    order = _order(values)
+    bin_of_row = (np.arange(n) * k) // n  # position -> bin, equal sizes
+    codes = bin_of_row.astype(np.intp)
+    size = group_count(codes, k)
+    positives = group_count(codes, k, won[order])
+    sorted_scores = values[order]
+    overall = won.mean()
+    rate = positives / size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lift = rate / overall if overall > 0 else np.full(k, np.nan)
+        cumulative = (
+            (np.cumsum(positives) / np.cumsum(size)) / overall
+            if overall > 0
+            else np.full(k, np.nan)
+        )
+    starts = np.concatenate([[0], np.cumsum(size)[:-1]])
+    ends = starts + size - 1
+    return pd.DataFrame(
+        {
+            "n": size,
+            "positives": positives,
+            "rate": rate,
+            "lift": lift,
+            "min_score": sorted_scores[ends],
+            "max_score": sorted_scores[starts],
+            "cumulative_lift": cumulative,
+        },
+        index=pd.RangeIndex(1, k + 1, name="bin"),
+    )
+
+
+def precision_at_k(
+    score: pd.Series | npt.ArrayLike, outcome: pd.Series | npt.ArrayLike, k: int | Sequence[int]
+) -> float | pd.Series:
+    """Share of won cases among the ``k`` highest scores (ties in input order).
+
+    Examples
+    --------
+    >>> from bbmkit import precision_at_k
+    >>> precision_at_k([0.9, 0.8, 0.7, 0.1], [1, 0, 1, 1], 2)
+    0.5
+    >>> precision_at_k([0.9, 0.8, 0.7, 0.1], [1, 0, 1, 1], [1, 3]).tolist()
+    [1.0, 0.6666666666666666]
+    """
+    values, won = _scored(score, outcome, need_both=False)
+    hits = np.cumsum(won[_order(values)])
+    ks = [k] if isinstance(k, int | np.integer) else list(k)
+    checked = [check_int(x, name="k", low=1) for x in ks]
+    for x in checked:
+        if x > values.size:
+            raise ValidationError(f"k must be at most the number of rows ({values.size}), got {x}")
+    result = [float(hits[x - 1] / x) for x in checked]
+    if isinstance(k, int | np.integer):
+        return result[0]
+    return pd.Series(result, index=pd.Index(checked, name="k"), name="precision")
+
+
+@attrs.frozen
+class CapacityThreshold:
+    """Result of :func:`capacity_threshold`.
+
+    Attributes
+    ----------
+    threshold : float
+        Hand over when score >= threshold.
+    handovers_per_period : float
+        Expected handovers per period at that threshold (<= capacity).
+    conversion : float
+        Won share among historical cases at or above the threshold (NaN
+        without outcomes).
+    wins_per_period : float
+        ``handovers_per_period * conversion``.
+    """
+
+    threshold: float
+    handovers_per_period: float
+    conversion: float
+    wins_per_period: float
+
+
+def capacity_threshold(
+    score: pd.Series | npt.ArrayLike,
+    outcome: pd.Series | npt.ArrayLike | None = None,
+    *,
+    capacity: float,
+    periods: int | pd.Series | npt.ArrayLike = 1,
+) -> CapacityThreshold:
+    """The lowest score threshold that hands sales at most ``capacity`` per period.
+
+    Parameters
+    ----------
+    score : Series or array
+        Scores of the cases of ``periods`` periods (e.g. last quarter's
+        leads).
+    outcome : Series or array of bool, optional
+        Their outcomes, to estimate the conversion above the threshold.
+    capacity : float
+        Cases sales can take per period (> 0).
+    periods : int or labels, default 1
+        Number of periods the scores cover, or a period label per case
+        (the average over the labelled periods must stay within capacity).
+
+    Examples
+    --------
+    >>> from bbmkit import capacity_threshold
+    >>> r = capacity_threshold([90, 80, 70, 60, 50, 40], [1, 1, 0, 1, 0, 0], capacity=3)
+    >>> r.threshold, r.handovers_per_period, round(r.conversion, 3)
+    (70.0, 3.0, 0.667)
+    """
+    cap = check_number(capacity, name="capacity", low=0.0, low_inclusive=False)
+    if outcome is None:
+        values, _ = _scored(score, np.zeros(len(np.asarray(score)), dtype=bool), need_both=False)
+        won = None
+    else:
+        values, won = _scored(score, outcome, need_both=False)
+    if isinstance(periods, int | np.integer) and not isinstance(periods, bool):
+        n_periods = check_int(periods, name="periods", low=1)
+    else:
+        labels = periods if isinstance(periods, pd.Series) else pd.Series(np.asarray(periods))
+        if len(labels) != values.size:
+            raise ValidationError(
+                f"periods must have one label per score ({values.size}), got {len(labels)}"
+            )
+        if labels.isna().any():
+            raise ValidationError("periods has missing labels")
+        n_periods = len(factorize(labels)[1])
+    # candidate thresholds are the distinct scores, highest first; counts at or above each
+    distinct, counts = np.unique(values, return_counts=True)
+    distinct, counts = distinct[::-1], counts[::-1]
+    at_or_above = np.cumsum(counts) / n_periods
+    ok = at_or_above <= cap + 1e-12
+    if not ok.any():
+        raise ValidationError(
+            f"capacity {cap:g} per period is below the {at_or_above[0]:g} cases per period tied at the top score"
+        )
+    j = int(np.flatnonzero(ok)[-1])
+    threshold = float(distinct[j])
+    above = values >= threshold
+    conversion = float(won[above].mean()) if won is not None else float("nan")
+    per_period = float(at_or_above[j])
+    return CapacityThreshold(
+        threshold=threshold,
+        handovers_per_period=per_period,
+        conversion=conversion,
+        wins_per_period=per_period * conversion,
+    )
+
+
+def log_odds_weights(
+    features: pd.DataFrame,
+    outcome: pd.Series | npt.ArrayLike,
+    *,
+    smoothing: float = 1.0,
+    scale: float = 10.0,
+    max_categories: int = 50,
+) -> pd.DataFrame:
+    """Suggested criterion weights or event points from won/lost history.
+
+    A calibration aid for a human, not a fitted model. For every value of
+    every column (a category, or True of a boolean column such as "attended a
+    seminar") it computes the smoothed log-odds ratio
+
+        log((won_with + a) / (lost_with + a)) - log((won + a) / (lost + a))
+
+    with ``a = smoothing``: positive when the value is more common among won
+    cases, 0 when it tells nothing. ``points`` is that weight times ``scale``,
+    rounded. Features are read one at a time: correlated features are not
+    discounted, so read the suggestions together.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per case: categorical, text or boolean columns.
+    outcome : Series or array of bool
+        Won or lost, aligned with ``features``.
+    smoothing : float, default 1.0
+        Pseudo-count added to each cell (> 0), which keeps rare values from
+        extreme weights.
+    scale : float, default 10.0
+        Points per unit of log-odds.
+    max_categories : int, default 50
+        Columns with more distinct values (ids) are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (column, value): ``cases``, ``won``, ``lost``,
+        ``weight`` and ``points``, sorted by weight, highest first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import log_odds_weights
+    >>> features = pd.DataFrame({"seminar": [True, True, True, False, False, False]})
+    >>> log_odds_weights(features, [1, 1, 0, 0, 0, 1])[["cases", "won", "lost", "points"]]
+                   cases  won  lost  points
+    column  value
+    seminar True       3    2     1     4.0
+            False      3    1     2    -4.0
+    """
+    frame = check_frame(features, name="features")
+    won = as_bool_array(outcome, name="outcome")
+    if won.shape[0] != len(frame):
+        raise ValidationError(
+            f"features and outcome must have the same length, got {len(frame)} and {won.shape[0]}"
+        )
+    if len(frame) == 0:
+        raise ValidationError("features is empty")
+    a = check_number(smoothing, name="smoothing", low=0.0, low_inclusive=False)
+    points_per = check_number(scale, name="scale", low=0.0, low_inclusive=False)
+    limit = check_int(max_categories, name="max_categories", low=1)
+    base = np.log((won.sum() + a) / ((~won).sum() + a))
+    rows: list[dict[str, Any]] = []
+    for column in frame.columns:  # a loop over columns, not rows
+        codes, values = factorize(frame[column])
+        if len(values) > limit:
+            continue
+        cases = group_count(codes, len(values))
+        wins = group_count(codes, len(values), won)
+        weight = np.log((wins + a) / (cases - wins + a)) - base
+        rows.extend(
+            {
+                "column": column,
+                "value": value,
+                "cases": int(c),
+                "won": int(w),
+                "lost": int(c - w),
+                "weight": float(x),
+            }
+            for value, c, w, x in zip(values, cases, wins, weight, strict=True)
+        )
+    if not rows:
+        raise ValidationError("no column with at most max_categories values to learn from")
+    table = pd.DataFrame(rows)
+    table["points"] = np.round(table["weight"] * points_per)
+    table = table.sort_values("weight", ascending=False, kind="stable")
+    return table.set_index(["column", "value"])
