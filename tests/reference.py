@@ -315,3 +315,23 @@ def scorecard(
             "influence": len(referred) / len(members),
         }
     return out
+
+
+# --------------------------------------------------------------------------
+# evaluation
+
+
+def auc(scores: Sequence[float], outcomes: Sequence[bool]) -> float:
+    """Pairwise definition: P(score of a won case > score of a lost case), ties one half."""
+    pos = [s for s, o in zip(scores, outcomes, strict=True) if o]
+    neg = [s for s, o in zip(scores, outcomes, strict=True) if not o]
+    total = 0.0
+    for p in pos:
+        for q in neg:
+            total += 1.0 if p > q else 0.5 if p == q else 0.0
+    return total / (len(pos) * len(neg))
+
+
+def hhi(revenue: Sequence[float]) -> float:
+    total = math.fsum(revenue)
+    return math.fsum((r / total) ** 2 for r in revenue)

@@ -1,0 +1,169 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bbmkit import (
+    ValidationError,
+    ValidationTypeError,
+    capacity_threshold,
+    lift_table,
+    log_odds_weights,
+    precision_at_k,
+    roc_auc,
+)
+from tests import reference
+
+
+def test_auc_hand_worked_with_ties() -> None:
+    assert roc_auc([0.9, 0.8, 0.4, 0.4, 0.1], [1, 0, 1, 0, 0]) == 0.75
+    assert roc_auc([1, 2, 3], [False, True, True]) == 1.0
+    assert roc_auc([5, 5, 5, 5], [0, 1, 0, 1]) == 0.5
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_auc_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 200))
+    scores = rng.integers(0, 20, n).astype(float)  # many ties
+    outcomes = rng.random(n) < 0.4
+    outcomes[0], outcomes[1] = True, False
+    assert roc_auc(scores, outcomes) == pytest.approx(
+        reference.auc(scores.tolist(), outcomes.tolist()), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auc_equals_scikit_learn(seed: int) -> None:
+    metrics = pytest.importorskip("sklearn.metrics", reason="scikit-learn not installed")
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=500).round(1)
+    outcomes = rng.random(500) < 1 / (1 + np.exp(-scores))
+    assert roc_auc(scores, outcomes) == pytest.approx(
+        metrics.roc_auc_score(outcomes, scores), abs=1e-12
+    )
+
+
+def test_lift_table_hand_worked() -> None:
+    table = lift_table(list(range(9, -1, -1)), [1, 1, 0, 1, 0, 0, 0, 0, 1, 0], bins=5)
+    assert table["n"].tolist() == [2] * 5
+    assert table["positives"].tolist() == [2, 1, 0, 0, 1]
+    assert table["lift"].tolist() == [2.5, 1.25, 0.0, 0.0, 1.25]
+    assert table["cumulative_lift"].iloc[-1] == pytest.approx(1.0)
+    assert table["max_score"].tolist() == [9, 7, 5, 3, 1]
+    uneven = lift_table(np.arange(7.0), np.arange(7) % 2 == 0, bins=3)
+    assert uneven["n"].tolist() == [3, 2, 2]
+
+
+def test_precision_and_capacity() -> None:
+    scores = [90, 80, 70, 60, 50, 40]
+    won = [1, 1, 0, 1, 0, 0]
+    assert precision_at_k(scores, won, 3) == pytest.approx(2 / 3)
+    r = capacity_threshold(scores, won, capacity=3)
+    assert (r.threshold, r.handovers_per_period) == (70.0, 3.0)
+    assert r.conversion == pytest.approx(2 / 3)
+    assert r.wins_per_period == pytest.approx(2.0)
+    two = capacity_threshold(scores, won, capacity=2, periods=2)  # 6 leads over 2 periods
+    assert (two.threshold, two.handovers_per_period) == (60.0, 2.0)
+    labelled = capacity_threshold(
+        scores, won, capacity=1, periods=["q1", "q2", "q1", "q2", "q1", "q2"]
+    )
+    assert labelled.threshold == 80.0
+    tied = capacity_threshold([5, 5, 5, 1], capacity=2)
+    assert tied.threshold == 1.0 or tied.handovers_per_period <= 2
+    with pytest.raises(ValidationError, match="capacity 1 per period is below the 3"):
+        capacity_threshold([5, 5, 5, 1], capacity=1)
+    assert np.isnan(capacity_threshold(scores, capacity=2).conversion)
+
+
+def test_log_odds_weights_hand_worked() -> None:
+    features = pd.DataFrame(
+        {
+            "seminar": [True, True, True, False, False, False],
+            "industry": ["it", "it", "retail", "retail", "retail", "it"],
+            "id": [f"x{i}" for i in range(6)],
+        }
+    )
+    table = log_odds_weights(features, [1, 1, 0, 0, 0, 1], max_categories=3)
+    assert table.loc[("seminar", True), "weight"] == pytest.approx(np.log(3 / 2))
+    assert table.loc[("industry", "it"), ["won", "lost"]].tolist() == [3, 0]
+    # it: log((3+1)/(0+1)) - log(4/4)
+    assert table.loc[("industry", "it"), "weight"] == pytest.approx(np.log(4))
+    assert "id" not in table.index.get_level_values(0)  # too many values: skipped
+    assert table["weight"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: roc_auc([1, 2], [1, 1]), ValidationError, "both classes"),
+        (lambda: roc_auc([1, 2], [1, 2]), ValidationError, "must be boolean"),
+        (lambda: roc_auc([1, np.nan], [1, 0]), ValidationError, "missing or infinite"),
+        (lambda: roc_auc([1, 2, 3], [1, 0]), ValidationError, "same length"),
+        (lambda: roc_auc(["a", "b"], [1, 0]), ValidationTypeError, "score must hold numbers"),
+        (lambda: roc_auc([], []), ValidationError, "empty"),
+        (
+            lambda: roc_auc(pd.Series([1, 2], index=[0, 1]), pd.Series([1, 0], index=[1, 2])),
+            ValidationError,
+            "different indexes",
+        ),
+        (
+            lambda: lift_table([1, 2], [1, 0], bins=3),
+            ValidationError,
+            "bins must be at most the number of rows",
+        ),
+        (
+            lambda: lift_table([1, 2], [1, 0], bins=0),
+            ValidationError,
+            "bins must be an integer >= 1",
+        ),
+        (lambda: precision_at_k([1, 2], [1, 0], 3), ValidationError, "k must be at most"),
+        (
+            lambda: capacity_threshold([1, 2], [1, 0], capacity=0),
+            ValidationError,
+            "capacity must be",
+        ),
+        (
+            lambda: capacity_threshold([1, 2], [1, 0], capacity=1, periods=[1]),
+            ValidationError,
+            "one label per score",
+        ),
+        (
+            lambda: log_odds_weights(pd.DataFrame({"a": [1]}), [1, 0]),
+            ValidationError,
+            "same length",
+        ),
+        (
+            lambda: log_odds_weights(pd.DataFrame({"a": [1, 2]}), [1, 0], smoothing=0),
+            ValidationError,
+            "smoothing",
+        ),
+    ],
+)
+def test_invalid(call: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]
+
+
+cases = st.lists(st.tuples(st.integers(0, 10), st.booleans()), min_size=2, max_size=60).filter(
+    lambda rows: 0 < sum(r[1] for r in rows) < len(rows)
+)
+
+
+@given(cases)
+def test_property_reversed_score_gives_one_minus_auc(rows: list[tuple[int, bool]]) -> None:
+    scores = np.array([r[0] for r in rows], dtype=float)
+    won = np.array([r[1] for r in rows])
+    assert roc_auc(-scores, won) == pytest.approx(1 - roc_auc(scores, won), abs=1e-12)
+    assert 0 <= roc_auc(scores, won) <= 1
+
+
+@given(cases, st.integers(1, 10))
+def test_property_lift_bins_cover_every_row_once(rows: list[tuple[int, bool]], bins: int) -> None:
+    bins = min(bins, len(rows))
+    table = lift_table([r[0] for r in rows], [r[1] for r in rows], bins=bins)
+    assert table["n"].sum() == len(rows)
+    assert table["positives"].sum() == sum(r[1] for r in rows)
+    assert table["n"].max() - table["n"].min() <= 1
+    assert (np.diff(table["max_score"].to_numpy()) <= 0).all()
