@@ -45,13 +45,13 @@ def _scored(
     bad = ~np.isfinite(values)
     if bad.any():
         raise ValidationError(f"score has {int(bad.sum())} missing or infinite value(s)")
+    if values.size == 0:
+        raise ValidationError("score is empty")
     won = as_bool_array(outcome, name="outcome")
     if won.shape[0] != values.shape[0]:
         raise ValidationError(
             f"score and outcome must have the same length, got {values.shape[0]} and {won.shape[0]}"
         )
-    if values.size == 0:
-        raise ValidationError("score is empty")
     if need_both and (won.all() or not won.any()):
         raise ValidationError(
             f"outcome must contain both classes (won and lost), got only {'won' if won.all() else 'lost'}"
