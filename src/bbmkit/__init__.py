@@ -33,7 +33,15 @@ from bbmkit.accounts import (
     rule_from_dict,
     total,
 )
-from bbmkit.balance import Diagnosis, diagnose_balance, icp_rate
+from bbmkit.balance import (
+    Concentration,
+    Diagnosis,
+    concentration,
+    diagnose_balance,
+    icp_rate,
+    icp_trend,
+    ltv,
+)
 from bbmkit.evaluation import (
     CapacityThreshold,
     capacity_threshold,
@@ -83,6 +91,7 @@ __all__ = [
     "AtMost",
     "Between",
     "CapacityThreshold",
+    "Concentration",
     "Contacts",
     "Criterion",
     "Diagnosis",
@@ -108,6 +117,7 @@ __all__ = [
     "at_most",
     "between",
     "capacity_threshold",
+    "concentration",
     "contacts",
     "diagnose_balance",
     "equals",
@@ -117,8 +127,10 @@ __all__ = [
     "handover",
     "icp_funnel",
     "icp_rate",
+    "icp_trend",
     "lift_table",
     "log_odds_weights",
+    "ltv",
     "min_trials",
     "nps",
     "one_of",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, TypeAlias, overload
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -19,10 +20,27 @@ from pandas.api.extensions import ExtensionArray
 
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count
-from bbmkit._validation import as_bool_array, check_band, check_rate, fmt
+from bbmkit._kernels import group_count, group_sum
+from bbmkit._validation import (
+    as_bool_array,
+    check_band,
+    check_frame,
+    check_int,
+    check_number,
+    check_rate,
+    fmt,
+    require_columns,
+)
 
-__all__ = ["Diagnosis", "diagnose_balance", "icp_rate"]
+__all__ = [
+    "Concentration",
+    "Diagnosis",
+    "concentration",
+    "diagnose_balance",
+    "icp_rate",
+    "icp_trend",
+    "ltv",
+]
 
 Diagnosis: TypeAlias = Literal["quantity_bias", "balanced", "quality_bias"]
 
@@ -225,3 +243,200 @@ def diagnose_balance(
     rate = check_rate(icp_rate, name="icp_rate")
     diagnosis: Diagnosis = _diagnose(np.array([rate]), low, high)[0]
     return diagnosis
+
+
+# --------------------------------------------------------------------------
+# quality over time and concentration risk
+
+
+def icp_trend(
+    is_icp: pd.Series | npt.ArrayLike,
+    period: pd.Series | npt.ArrayLike,
+    *,
+    band: tuple[float, float],
+    max_change: float = 0.1,
+) -> pd.DataFrame:
+    """ICP rate and volume per period, with a flag when the mix shifts.
+
+    A budget cut or a new head of sales can flip an organisation between
+    quantity and quality; this shows when it happens.
+
+    Parameters
+    ----------
+    is_icp : Series or array of bool
+        ICP match per lead.
+    period : Series or array
+        Period label per lead (e.g. ``created_at.dt.to_period("M")``); sorted
+        labels are taken to be in time order.
+    band : (float, float)
+        Target ICP-rate band.
+    max_change : float, default 0.1
+        Largest acceptable change of the ICP rate between consecutive
+        periods (0.1 = ten percentage points).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per period: ``icp``, ``non_icp``, ``total``, ``icp_rate``,
+        ``diagnosis``, ``change`` (ICP rate minus the previous period's) and
+        ``flag`` (out of band, or a change larger than ``max_change``).
+
+    Examples
+    --------
+    >>> from bbmkit import icp_trend
+    >>> trend = icp_trend([1, 0, 1, 1, 0, 0, 0, 0], ["Q1"] * 4 + ["Q2"] * 4, band=(0.3, 0.8))
+    >>> trend[["icp_rate", "diagnosis", "change", "flag"]]
+        icp_rate      diagnosis  change   flag
+    Q1      0.75       balanced     NaN  False
+    Q2      0.00  quantity_bias   -0.75   True
+    """
+    low, high = check_band(band)
+    step = check_number(max_change, name="max_change", low=0.0, high=1.0)
+    table = icp_rate(is_icp, by=period).iloc[:-1].copy()
+    if table.index.hasnans:
+        raise ValidationError("period has missing labels; every lead needs a period")
+    rates = table["icp_rate"].to_numpy()
+    table["diagnosis"] = _diagnose(rates, low, high)
+    change = np.concatenate([[np.nan], np.diff(rates)])
+    table["change"] = change
+    table["flag"] = (rates < low) | (rates > high) | (np.abs(np.nan_to_num(change)) > step + 1e-12)
+    return table
+
+
+@attrs.frozen
+class Concentration:
+    """Result of :func:`concentration`.
+
+    Attributes
+    ----------
+    hhi : float
+        Herfindahl-Hirschman index: the sum of squared revenue shares, in
+        [1/n, 1] (1 = one customer has everything).
+    top_share : float
+        Share of revenue of the ``top`` largest customers.
+    effective_customers : float
+        ``1 / hhi``: how many equal customers would give the same HHI.
+    n : int
+        Customers with revenue.
+    """
+
+    hhi: float
+    top_share: float
+    effective_customers: float
+    n: int
+
+
+def concentration(revenue: pd.Series | npt.ArrayLike, *, top: int = 10) -> Concentration:
+    """Revenue concentration: the risk side of a quality bias.
+
+    Examples
+    --------
+    >>> from bbmkit import concentration
+    >>> c = concentration([50, 30, 10, 10], top=1)
+    >>> round(c.hhi, 4), c.top_share, round(c.effective_customers, 2)
+    (0.36, 0.5, 2.78)
+    """
+    series = revenue if isinstance(revenue, pd.Series) else pd.Series(np.asarray(revenue))
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise ValidationTypeError(f"revenue must hold numbers, got dtype {series.dtype}")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~(np.isfinite(values) & (values >= 0))
+    if bad.any():
+        raise ValidationError(f"revenue must be finite and >= 0, got {fmt(values[bad][0])}")
+    k = check_int(top, name="top", low=1)
+    total_revenue = values.sum()
+    if values.size == 0 or total_revenue <= 0:
+        raise ValidationError("revenue must have at least one customer with revenue > 0")
+    share = values / total_revenue
+    hhi = float(np.sum(share**2))
+    top_share = float(np.sort(share)[::-1][:k].sum())
+    return Concentration(
+        hhi=hhi,
+        top_share=min(top_share, 1.0),
+        effective_customers=1.0 / hhi,
+        n=int((values > 0).sum()),
+    )
+
+
+# --------------------------------------------------------------------------
+# lifetime value
+
+
+def ltv(
+    orders: pd.DataFrame,
+    *,
+    customer: str = "account_id",
+    value: str = "deal_value",
+    time: str = "closed_at",
+    lifetime_years: float | None = None,
+    churn: float | None = None,
+    margin: float = 1.0,
+    observed_years: float | None = None,
+) -> pd.DataFrame:
+    """Customer lifetime value from purchase history.
+
+    ``ltv = margin x average order value x orders per year x expected
+    lifetime in years``, where the lifetime is ``lifetime_years`` or, from an
+    annual ``churn`` rate, ``1 / churn``. Orders per year are counted over
+    ``observed_years`` (default: from the first order in the data to the last,
+    at least one year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per customer: ``orders``, ``revenue``, ``average_order``,
+        ``orders_per_year``, ``ltv``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import ltv
+    >>> orders = pd.DataFrame({"account_id": ["A", "A", "B"], "deal_value": [100.0, 300.0, 50.0],
+    ...                        "closed_at": pd.to_datetime(["2025-01-01", "2025-07-01", "2025-03-01"])})
+    >>> ltv(orders, churn=0.25, observed_years=1)
+                orders  revenue  average_order  orders_per_year    ltv
+    account_id
+    A                2    400.0          200.0              2.0  1600.0
+    B                1     50.0           50.0              1.0   200.0
+    """
+    frame = check_frame(orders, name="orders")
+    require_columns(frame, [customer, value, time], name="orders")
+    if (lifetime_years is None) == (churn is None):
+        raise ValidationError("give lifetime_years or churn (one of them)")
+    if lifetime_years is not None:
+        life = check_number(lifetime_years, name="lifetime_years", low=0.0, low_inclusive=False)
+    else:
+        life = 1.0 / check_number(churn, name="churn", low=0.0, high=1.0, low_inclusive=False)
+    m = check_number(margin, name="margin", low=0.0)
+    amounts = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    if not (np.isfinite(amounts) & (amounts >= 0)).all():
+        raise ValidationError(f"column {value!r} must hold finite amounts >= 0")
+    if frame[customer].isna().any():
+        raise ValidationError(f"column {customer!r} has missing customer ids")
+    if not pd.api.types.is_datetime64_any_dtype(frame[time].dtype):
+        raise ValidationTypeError(
+            f"column {time!r} must hold datetimes, got dtype {frame[time].dtype}"
+        )
+    if len(frame) == 0:
+        raise ValidationError("orders is empty")
+    if observed_years is None:
+        span = (frame[time].max() - frame[time].min()) / pd.Timedelta(days=365.25)
+        years = max(1.0, float(span))
+    else:
+        years = check_number(observed_years, name="observed_years", low=0.0, low_inclusive=False)
+    codes, customers = factorize(frame[customer])
+    n = len(customers)
+    count = group_count(codes, n)
+    revenue = group_sum(codes, amounts, n)
+    average = revenue / count
+    per_year = count / years
+    return pd.DataFrame(
+        {
+            "orders": count,
+            "revenue": revenue,
+            "average_order": average,
+            "orders_per_year": per_year,
+            "ltv": m * average * per_year * life,
+        },
+        index=customers.rename(customer),
+    )
