@@ -10,7 +10,7 @@ works leads that will never be good customers), above it a *quality bias*
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, overload
 
 import attrs
 import numpy as np
@@ -35,11 +35,14 @@ from bbmkit._validation import (
 __all__ = [
     "Concentration",
     "Diagnosis",
+    "RebalancePlan",
     "concentration",
     "diagnose_balance",
     "icp_rate",
     "icp_trend",
     "ltv",
+    "portfolio",
+    "rebalance",
 ]
 
 Diagnosis: TypeAlias = Literal["quantity_bias", "balanced", "quality_bias"]
@@ -440,3 +443,351 @@ def ltv(
         },
         index=customers.rename(customer),
     )
+
+
+# --------------------------------------------------------------------------
+# the portfolio of measures and its rebalancing
+
+_SPLIT = ("opportunities", "wins", "revenue")
+
+
+def _measures(
+    measures: object, leads: str, icp_leads: str, cost: str
+) -> tuple[pd.DataFrame, npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    frame = check_frame(measures, name="measures")
+    if len(frame) == 0:
+        raise ValidationError("measures is empty")
+    if not frame.index.is_unique:
+        raise ValidationError(
+            f"measures has duplicated measure {fmt(frame.index[frame.index.duplicated()][0])}"
+        )
+    require_columns(frame, [leads, cost], name="measures")
+    if icp_leads not in frame.columns and "icp_rate" not in frame.columns:
+        raise ValidationError(f"measures needs column {icp_leads!r} or 'icp_rate'")
+
+    def numbers(column: str) -> npt.NDArray[np.float64]:
+        x = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~(np.isfinite(x) & (x >= 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValidationError(
+                f"column {column!r} must be finite and >= 0, got {fmt(x[i])} for measure {fmt(frame.index[i])}"
+            )
+        return x
+
+    n_leads = numbers(leads)
+    if icp_leads in frame.columns:
+        n_icp = numbers(icp_leads)
+    else:
+        rate = numbers("icp_rate")
+        if (rate > 1).any():
+            raise ValidationError(
+                f"column 'icp_rate' must be in [0, 1], got {fmt(rate[rate > 1][0])}"
+            )
+        n_icp = rate * n_leads
+    over = n_icp > n_leads + 1e-9
+    if over.any():
+        i = int(np.argmax(over))
+        raise ValidationError(
+            f"ICP leads ({fmt(n_icp[i])}) exceed leads ({fmt(n_leads[i])}) for measure {fmt(frame.index[i])}"
+        )
+    return frame, n_leads, n_icp, numbers(cost)
+
+
+def portfolio(
+    measures: pd.DataFrame,
+    *,
+    band: tuple[float, float],
+    leads: str = "leads",
+    icp_leads: str = "icp_leads",
+    cost: str = "cost",
+) -> pd.DataFrame:
+    """BBM summary of a portfolio of marketing measures, per measure and overall.
+
+    Parameters
+    ----------
+    measures : pandas.DataFrame
+        One row per measure (SEO, white papers, ads, trade shows, ABM plays),
+        indexed by name: ``leads``, ``icp_leads`` (or ``icp_rate``),
+        ``cost``, and optionally the ICP / non-ICP split of outcomes:
+        ``opportunities_icp``, ``opportunities_non_icp``, ``wins_icp``,
+        ``wins_non_icp``, ``revenue_icp``, ``revenue_non_icp``.
+    band : (float, float)
+        Target ICP-rate band for the diagnosis.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per measure and an ``"all"`` row: ``leads``, ``icp_leads``,
+        ``non_icp_leads``, ``icp_rate``, ``diagnosis``, ``cost``,
+        ``cost_per_lead``, ``cost_per_icp_lead``; with the split columns also
+        ``win_rate_icp``, ``win_rate_non_icp`` (wins / opportunities),
+        ``avg_deal_icp``, ``avg_deal_non_icp`` (revenue / wins), ``revenue``
+        and ``romi`` ((revenue - cost) / cost).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import portfolio
+    >>> measures = pd.DataFrame({"leads": [400, 50], "icp_leads": [150, 40], "cost": [20000, 15000]},
+    ...                         index=["white_paper", "abm_play"])
+    >>> portfolio(measures, band=(0.4, 0.7))[["icp_rate", "diagnosis", "cost_per_icp_lead"]].round(3)
+                 icp_rate      diagnosis  cost_per_icp_lead
+    white_paper     0.375  quantity_bias            133.333
+    abm_play        0.800   quality_bias            375.000
+    all             0.422       balanced            184.211
+    """
+    low, high = check_band(band)
+    frame, n_leads, n_icp, spend = _measures(measures, leads, icp_leads, cost)
+    index = pd.Index([*frame.index, _ALL], dtype=object, name=frame.index.name)
+
+    def with_total(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.append(x, x.sum())
+
+    lead_t, icp_t, cost_t = with_total(n_leads), with_total(n_icp), with_total(spend)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(lead_t > 0, icp_t / np.where(lead_t > 0, lead_t, 1), np.nan)
+        out = pd.DataFrame(
+            {
+                "leads": lead_t,
+                "icp_leads": icp_t,
+                "non_icp_leads": lead_t - icp_t,
+                "icp_rate": rate,
+                "diagnosis": np.where(
+                    np.isnan(rate),
+                    np.full(rate.size, None, dtype=object),
+                    _diagnose(np.nan_to_num(rate), low, high),
+                ),
+                "cost": cost_t,
+                "cost_per_lead": cost_t / lead_t,
+                "cost_per_icp_lead": cost_t / icp_t,
+            },
+            index=index,
+        )
+        split = {f"{k}_{g}" for k in _SPLIT for g in ("icp", "non_icp")}
+        if split <= set(frame.columns):
+            values = {c: with_total(frame[c].to_numpy(dtype=np.float64)) for c in sorted(split)}
+            for c, x in values.items():
+                if not (np.isfinite(x) & (x >= 0)).all():
+                    raise ValidationError(f"column {c!r} must be finite and >= 0")
+            for g in ("icp", "non_icp"):
+                if (values[f"wins_{g}"] > values[f"opportunities_{g}"]).any():
+                    raise ValidationError(f"wins_{g} exceed opportunities_{g} for some measure")
+                out[f"win_rate_{g}"] = values[f"wins_{g}"] / values[f"opportunities_{g}"]
+                out[f"avg_deal_{g}"] = values[f"revenue_{g}"] / values[f"wins_{g}"]
+            revenue = values["revenue_icp"] + values["revenue_non_icp"]
+            out["revenue"] = revenue
+            out["romi"] = (revenue - cost_t) / cost_t
+    return out
+
+
+@attrs.frozen
+class RebalancePlan:
+    """Result of :func:`rebalance`.
+
+    Attributes
+    ----------
+    plan : pandas.DataFrame
+        Per measure: ``current_spend``, ``spend``, ``change``, and the
+        expected ``leads``, ``icp_leads`` (and ``revenue``) at the new spend.
+    totals : pandas.Series
+        Total spend, leads, ICP leads, ICP rate (and revenue) of the plan.
+    binding : tuple of str
+        The constraints that bind at the optimum (no slack left), e.g.
+        ``"budget"``, ``"icp_rate >= 0.3"``, ``"max_spend[seo]"``.
+    objective : str
+        What was maximised.
+    """
+
+    plan: pd.DataFrame = attrs.field(eq=False)
+    totals: pd.Series = attrs.field(eq=False)
+    binding: tuple[str, ...]
+    objective: str
+
+
+def _spend_bound(
+    value: object, frame: pd.DataFrame, name: str, default: float
+) -> npt.NDArray[np.float64]:
+    if value is None:
+        return np.full(len(frame), default)
+    if isinstance(value, str):
+        require_columns(frame, [value], name="measures")
+        x = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    elif isinstance(value, dict | pd.Series):
+        mapping = dict(value)
+        unknown = [k for k in mapping if k not in frame.index]
+        if unknown:
+            raise ValidationError(f"{name} names unknown measure(s) {', '.join(map(fmt, unknown))}")
+        x = np.array([mapping.get(m, default) for m in frame.index], dtype=np.float64)
+    else:
+        x = np.full(len(frame), check_number(value, name=name, low=0.0))
+    if not (np.isfinite(x) & (x >= 0)).all():
+        raise ValidationError(f"{name} must be finite and >= 0")
+    return x
+
+
+def rebalance(
+    measures: pd.DataFrame,
+    *,
+    budget: float,
+    band: tuple[float, float] | None = None,
+    min_leads: float | None = None,
+    capacity: float | None = None,
+    min_spend: float | str | dict[object, float] | pd.Series | None = None,
+    max_spend: float | str | dict[object, float] | pd.Series | None = None,
+    objective: Literal["icp_leads", "revenue"] = "icp_leads",
+    leads: str = "leads",
+    icp_leads: str = "icp_leads",
+    cost: str = "cost",
+) -> RebalancePlan:
+    """The spend per measure that maximises expected ICP leads or revenue: a linear program.
+
+    Each measure responds linearly to spend: at its current cost it brought
+    its leads, ICP leads (and revenue), so a currency unit brings
+    ``leads / cost`` leads. Constraints: total spend <= ``budget``; the
+    overall ICP rate within ``band``; total leads >= ``min_leads``; total
+    leads <= ``capacity`` (what sales can work); per-measure spend within
+    ``min_spend`` and ``max_spend`` (numbers, mappings by measure or column
+    names). Solved with ``scipy.optimize.linprog`` (HiGHS).
+
+    Raises
+    ------
+    ValidationError
+        An infeasible problem names the constraint(s) whose removal would make
+        it feasible.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import rebalance
+    >>> measures = pd.DataFrame({"leads": [1000, 200, 500], "icp_leads": [100, 120, 200],
+    ...                          "cost": [10000.0, 10000.0, 10000.0]}, index=["ads", "seminar", "abm"])
+    >>> plan = rebalance(measures, budget=30000, band=(0.3, 0.7), max_spend=15000)
+    >>> plan.plan["spend"].round(2).to_dict()
+    {'ads': 0.0, 'seminar': 15000.0, 'abm': 15000.0}
+    >>> round(float(plan.totals["icp_leads"]), 6), plan.binding
+    (480.0, ('budget', 'max_spend[seminar]', 'max_spend[abm]'))
+    """
+    frame, n_leads, n_icp, spend = _measures(measures, leads, icp_leads, cost)
+    if (spend <= 0).any():
+        raise ValidationError(
+            f"cost must be > 0 to rebalance: measure {fmt(frame.index[int(np.argmax(spend <= 0))])} has no spend to scale"
+        )
+    total_budget = check_number(budget, name="budget", low=0.0)
+    if objective not in ("icp_leads", "revenue"):
+        raise ValidationError(f"objective must be 'icp_leads' or 'revenue', got {fmt(objective)}")
+    a = n_leads / spend
+    b = n_icp / spend
+    per_unit = {"leads": a, "icp_leads": b}
+    if objective == "revenue":
+        if "revenue" in frame.columns:
+            rev = frame["revenue"].to_numpy(dtype=np.float64)
+        elif {"revenue_icp", "revenue_non_icp"} <= set(frame.columns):
+            rev = frame["revenue_icp"].to_numpy(dtype=np.float64) + frame[
+                "revenue_non_icp"
+            ].to_numpy(dtype=np.float64)
+        else:
+            raise ValidationError(
+                "objective='revenue' needs a 'revenue' column (or revenue_icp and revenue_non_icp)"
+            )
+        per_unit["revenue"] = rev / spend
+    lower = _spend_bound(min_spend, frame, "min_spend", 0.0)
+    upper = _spend_bound(max_spend, frame, "max_spend", total_budget)
+    if (lower > upper).any():
+        i = int(np.argmax(lower > upper))
+        raise ValidationError(f"min_spend exceeds max_spend for measure {fmt(frame.index[i])}")
+
+    rows: list[tuple[str, npt.NDArray[np.float64], float]] = [
+        ("budget", np.ones(len(frame)), total_budget)
+    ]
+    if band is not None:
+        low, high = check_band(band)
+        rows.append((f"icp_rate >= {low:g}", low * a - b, 0.0))
+        rows.append((f"icp_rate <= {high:g}", b - high * a, 0.0))
+    if min_leads is not None:
+        rows.append(
+            (f"leads >= {min_leads:g}", -a, -check_number(min_leads, name="min_leads", low=0.0))
+        )
+    if capacity is not None:
+        rows.append((f"leads <= {capacity:g}", a, check_number(capacity, name="capacity", low=0.0)))
+
+    c = -per_unit[objective]
+    result = _solve(c, rows, lower, upper)
+    if result is None:
+        raise ValidationError(_explain_infeasible(c, rows, lower, upper, total_budget))
+    # + 0.0 turns the solver's -0.0 into 0.0
+    x = np.maximum(np.asarray(result.x, dtype=np.float64), lower) + 0.0
+    binding = [
+        name
+        for (name, coef, rhs) in rows
+        if abs(coef @ x - rhs) <= 1e-7 * max(1.0, abs(rhs), float(np.abs(coef).max() * x.sum()))
+    ]
+    tol = 1e-7 * max(1.0, total_budget)
+    binding += [
+        f"min_spend[{m}]"
+        for m, lo, xi in zip(frame.index, lower, x, strict=True)
+        if lo > 0 and xi - lo <= tol
+    ]
+    binding += [
+        f"max_spend[{m}]"
+        for m, hi, xi in zip(frame.index, upper, x, strict=True)
+        if hi < total_budget and hi - xi <= tol
+    ]
+    plan = pd.DataFrame(
+        {
+            "current_spend": spend,
+            "spend": x,
+            "change": x - spend,
+            **{k: v * x for k, v in per_unit.items()},
+        },
+        index=frame.index,
+    )
+    totals = {"spend": x.sum(), "leads": plan["leads"].sum(), "icp_leads": plan["icp_leads"].sum()}
+    totals["icp_rate"] = (
+        totals["icp_leads"] / totals["leads"] if totals["leads"] > 0 else float("nan")
+    )
+    if "revenue" in plan.columns:
+        totals["revenue"] = plan["revenue"].sum()
+    return RebalancePlan(
+        plan=plan,
+        totals=pd.Series(totals, name="plan"),
+        binding=tuple(binding),
+        objective=objective,
+    )
+
+
+def _solve(
+    c: npt.NDArray[np.float64],
+    rows: list[tuple[str, npt.NDArray[np.float64], float]],
+    lower: npt.NDArray[np.float64],
+    upper: npt.NDArray[np.float64],
+) -> Any:
+    from scipy.optimize import linprog
+
+    a_ub = np.array([coef for _, coef, _ in rows]) if rows else None
+    b_ub = np.array([rhs for _, _, rhs in rows]) if rows else None
+    result = linprog(
+        c, A_ub=a_ub, b_ub=b_ub, bounds=list(zip(lower, upper, strict=True)), method="highs"
+    )
+    return result if result.status == 0 else None
+
+
+def _explain_infeasible(
+    c: npt.NDArray[np.float64],
+    rows: list[tuple[str, npt.NDArray[np.float64], float]],
+    lower: npt.NDArray[np.float64],
+    upper: npt.NDArray[np.float64],
+    budget: float,
+) -> str:
+    culprits = [
+        name
+        for i, (name, _, _) in enumerate(rows)
+        if _solve(c, rows[:i] + rows[i + 1 :], lower, upper) is not None
+    ]
+    if lower.sum() > budget:
+        culprits.append("min_spend (the minimum spends add up to more than the budget)")
+    if _solve(c, rows, np.zeros_like(lower), np.full_like(upper, np.inf)) is not None:
+        culprits.append("min_spend/max_spend")
+    if culprits:
+        return f"the rebalancing problem is infeasible; it cannot meet: {'; '.join(culprits)}"
+    return "the rebalancing problem is infeasible: no single constraint can be dropped to fix it"
