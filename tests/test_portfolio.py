@@ -109,7 +109,9 @@ def test_property_plan_respects_every_constraint(
     try:
         plan = rebalance(frame, budget=budget, band=band, min_leads=min_leads, max_spend=cap)
     except ValidationError as err:
-        assert "infeasible" in str(err)
+        message = str(err)
+        if "infeasible" not in message:
+            raise
         return
     x = plan.plan["spend"].to_numpy()
     tol = 1e-6 * max(1.0, budget)

@@ -321,6 +321,12 @@ class Concentration:
         ``1 / hhi``: how many equal customers would give the same HHI.
     n : int
         Customers with revenue.
+
+    Examples
+    --------
+    >>> from bbmkit import concentration
+    >>> concentration([1, 1, 1, 1]).effective_customers
+    4.0
     """
 
     hhi: float
@@ -597,6 +603,15 @@ class RebalancePlan:
         ``"budget"``, ``"icp_rate >= 0.3"``, ``"max_spend[seo]"``.
     objective : str
         What was maximised.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import rebalance
+    >>> measures = pd.DataFrame({"leads": [100], "icp_leads": [40], "cost": [1000.0]}, index=["seo"])
+    >>> plan = rebalance(measures, budget=2000)
+    >>> plan.plan.loc["seo", "spend"], plan.binding
+    (np.float64(2000.0), ('budget',))
     """
 
     plan: pd.DataFrame = attrs.field(eq=False)

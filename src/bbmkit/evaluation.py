@@ -194,6 +194,12 @@ class CapacityThreshold:
         without outcomes).
     wins_per_period : float
         ``handovers_per_period * conversion``.
+
+    Examples
+    --------
+    >>> from bbmkit import capacity_threshold
+    >>> capacity_threshold([3, 2, 1], [1, 0, 0], capacity=1).threshold
+    3.0
     """
 
     threshold: float
