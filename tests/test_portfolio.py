@@ -182,7 +182,7 @@ def test_portfolio_invalid_band_and_costs(measures: pd.DataFrame) -> None:
 
 
 def test_icp_trend_flags_shifts() -> None:
-    flags = [1, 0, 1, 0] + [1, 1, 1, 0] + [1, 0, 0, 0]
+    flags = [*[1, 0, 1, 0], *[1, 1, 1, 0], *[1, 0, 0, 0]]  # three months of four leads
     periods = ["2026-01"] * 4 + ["2026-02"] * 4 + ["2026-03"] * 4
     trend = icp_trend(flags, periods, band=(0.3, 0.8), max_change=0.2)
     assert trend["icp_rate"].tolist() == [0.5, 0.75, 0.25]
