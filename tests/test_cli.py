@@ -21,6 +21,9 @@ def test_demo_report_contents() -> None:
     assert "ABM target list" in text
     assert "ABM scorecard of the top 5 accounts" in text
     assert "Tier-1 KGIs and KPIs by quarter" in text
+    assert "BBM portfolio by programme" in text
+    assert "Suggested rebalance" in text
+    assert "ROC AUC of priority" in text
 
 
 def test_main_prints_report(capsys: pytest.CaptureFixture[str]) -> None:

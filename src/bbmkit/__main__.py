@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 import bbmkit
@@ -18,8 +19,9 @@ from bbmkit.abm import (
     scorecard,
 )
 from bbmkit.accounts import Rule, any_contact, contacts, handover
-from bbmkit.balance import diagnose_balance, icp_rate
+from bbmkit.balance import concentration, diagnose_balance, icp_rate, portfolio, rebalance
 from bbmkit.datasets import STAGES, DemoData, demo_profile, demo_scoring_model, load_demo
+from bbmkit.evaluation import lift_table, roc_auc
 from bbmkit.funnel import Funnel, funnel_from_events, icp_funnel
 from bbmkit.icp import ICPProfile, suggest_profile
 from bbmkit.scoring import ScoringModel, grade
@@ -216,7 +218,103 @@ def _abm_section(
         "  Accounts per tier (tier 1: top 20, tier 2: next 60):",
         ranked["tier"].value_counts().sort_index().to_string(),
         *_scorecard_section(data, ranked),
+        *_portfolio_section(data, profile),
+        *_evaluation_section(data, ranked),
     ]
+
+
+# assumed cost per lead of each demo programme (the demo data has no spend)
+_COST_PER_LEAD = {
+    "seo": 150.0,
+    "paid_ads": 400.0,
+    "white_paper": 250.0,
+    "webinar": 500.0,
+    "trade_show": 1200.0,
+    "seminar": 900.0,
+    "referral": 200.0,
+    "abm_play": 3000.0,
+}
+
+
+def _portfolio_section(data: DemoData, profile: ICPProfile) -> list[str]:
+    leads = data.leads()
+    leads["is_icp"] = profile.is_icp(leads).to_numpy()
+    # each deal is credited to the programme of its account's first contact
+    first = data.contacts.sort_values("created_at").drop_duplicates("account_id")
+    deals = data.deals.merge(first[["account_id", "programme"]], on="account_id", how="left")
+    icp_accounts = data.accounts.loc[profile.is_icp(data.accounts).to_numpy(), "account_id"]
+    deals["segment"] = np.where(deals["account_id"].isin(icp_accounts), "icp", "non_icp")
+    deals["revenue"] = deals["deal_value"].where(deals["won"], 0.0)
+    outcome = deals.pivot_table(
+        index="programme",
+        columns="segment",
+        values=["won", "revenue", "deal_id"],
+        aggfunc={"won": "sum", "revenue": "sum", "deal_id": "count"},
+        fill_value=0,
+        observed=False,
+    )
+    measures = leads.groupby("programme", observed=False).agg(
+        leads=("is_icp", "size"), icp_leads=("is_icp", "sum")
+    )
+    measures["cost"] = measures.index.map(_COST_PER_LEAD).astype(float) * measures["leads"]
+    for segment in ("icp", "non_icp"):
+        measures[f"opportunities_{segment}"] = outcome[("deal_id", segment)].reindex(
+            measures.index, fill_value=0
+        )
+        measures[f"wins_{segment}"] = outcome[("won", segment)].reindex(
+            measures.index, fill_value=0
+        )
+        measures[f"revenue_{segment}"] = outcome[("revenue", segment)].reindex(
+            measures.index, fill_value=0.0
+        )
+    measures.index = measures.index.astype(str)
+    band = (0.4, 0.7)
+    table = portfolio(measures, band=band)
+    budget = float(measures["cost"].sum())
+    plan = rebalance(
+        measures,
+        budget=budget,
+        band=band,
+        min_leads=0.8 * measures["leads"].sum(),
+        max_spend=(measures["cost"] * 2.0).to_dict(),
+    )
+    changes = plan.plan[["current_spend", "spend", "icp_leads"]].round(0)
+    won_revenue = data.deals.loc[data.deals["won"]].groupby("account_id")["deal_value"].sum()
+    risk = concentration(won_revenue, top=10)
+    return [
+        _section("BBM portfolio by programme (assumed cost per lead)"),
+        table[
+            [
+                "leads",
+                "icp_rate",
+                "diagnosis",
+                "cost_per_icp_lead",
+                "win_rate_icp",
+                "win_rate_non_icp",
+                "romi",
+            ]
+        ].to_string(float_format="{:.2f}".format),
+        _section(
+            "Suggested rebalance: same budget, ICP rate 40-70 %, at least 80 % of today's leads"
+        ),
+        changes.to_string(),
+        f"  ICP leads {measures['icp_leads'].sum():.0f} -> {plan.totals['icp_leads']:.0f}; "
+        f"leads {measures['leads'].sum():.0f} -> {plan.totals['leads']:.0f}; "
+        f"binding: {', '.join(plan.binding)}",
+        f"  Revenue concentration: top 10 customers {risk.top_share:.0%} of won revenue, "
+        f"HHI {risk.hhi:.3f} (like {risk.effective_customers:.0f} equal customers)",
+    ]
+
+
+def _evaluation_section(data: DemoData, ranked: pd.DataFrame) -> list[str]:
+    closed = data.deals.set_index("account_id")
+    scores = ranked.reindex(closed.index)
+    lines = [_section("Do the scores predict won deals? (accounts with a deal)")]
+    for column in ("icp_fit", "engagement", "priority"):
+        lines.append(f"  ROC AUC of {column:<10} {roc_auc(scores[column], closed['won']):.3f}")
+    lift = lift_table(scores["priority"], closed["won"], bins=5)
+    lines += ["", lift[["n", "positives", "rate", "lift"]].to_string(float_format="{:.2f}".format)]
+    return lines
 
 
 def _scorecard_section(data: DemoData, ranked: pd.DataFrame) -> list[str]:
