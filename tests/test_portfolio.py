@@ -10,6 +10,7 @@ from bbmkit import (
     concentration,
     icp_trend,
     ltv,
+    ltv_comparison,
     portfolio,
     rebalance,
 )
@@ -241,3 +242,17 @@ def test_ltv() -> None:
         ltv(orders.assign(deal_value=-1.0), churn=0.2)
     with pytest.raises(ValidationTypeError, match="must hold datetimes"):
         ltv(orders.assign(closed_at=1), churn=0.2)
+
+
+def test_ltv_comparison() -> None:
+    values = pd.Series({"A": 1600.0, "B": 200.0, "C": 900.0, "D": 100.0})
+    icp = pd.Series({"D": False, "C": True, "B": False, "A": True})
+    table = ltv_comparison(values, icp)
+    assert table["customers"].tolist() == [2, 2]
+    assert table.loc["icp", "mean"] == 1250.0
+    assert table.loc["non_icp", "median"] == 150.0
+    assert table.loc["icp", "ratio"] == 1250.0 / 150.0
+    with pytest.raises(ValidationError, match="no value for customer 'D'"):
+        ltv_comparison(values, icp.drop("D"))
+    with pytest.raises(ValidationError, match="missing"):
+        ltv_comparison(values.replace(100.0, np.nan), icp)

@@ -42,6 +42,7 @@ from bbmkit.balance import (
     icp_rate,
     icp_trend,
     ltv,
+    ltv_comparison,
     portfolio,
     rebalance,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "lift_table",
     "log_odds_weights",
     "ltv",
+    "ltv_comparison",
     "min_trials",
     "nps",
     "one_of",

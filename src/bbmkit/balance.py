@@ -20,7 +20,7 @@ from pandas.api.extensions import ExtensionArray
 
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count, group_sum
+from bbmkit._kernels import group_count, group_median, group_sum
 from bbmkit._validation import (
     as_bool_array,
     check_band,
@@ -41,6 +41,7 @@ __all__ = [
     "icp_rate",
     "icp_trend",
     "ltv",
+    "ltv_comparison",
     "portfolio",
     "rebalance",
 ]
@@ -806,3 +807,55 @@ def _explain_infeasible(
     if culprits:
         return f"the rebalancing problem is infeasible; it cannot meet: {'; '.join(culprits)}"
     return "the rebalancing problem is infeasible: no single constraint can be dropped to fix it"
+
+
+def ltv_comparison(values: pd.Series, is_icp: pd.Series) -> pd.DataFrame:
+    """LTV of ICP customers against non-ICP customers: is the ICP worth it?
+
+    Parameters
+    ----------
+    values : pandas.Series
+        LTV (or any value) per customer, e.g. ``ltv(orders, ...)["ltv"]``.
+    is_icp : pandas.Series of bool
+        ICP match per customer; every customer in ``values`` needs one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``icp`` and ``non_icp``: ``customers``, ``total``, ``mean`` and
+        ``median``; plus ``ratio`` (mean ICP LTV / mean non-ICP LTV) on the
+        ``icp`` row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import ltv_comparison
+    >>> values = pd.Series({"A": 1600.0, "B": 200.0, "C": 900.0})
+    >>> icp = pd.Series({"A": True, "B": False, "C": True})
+    >>> ltv_comparison(values, icp)
+             customers   total    mean  median  ratio
+    icp              2  2500.0  1250.0  1250.0   6.25
+    non_icp          1   200.0   200.0   200.0    NaN
+    """
+    if not isinstance(values, pd.Series) or not isinstance(is_icp, pd.Series):
+        raise ValidationTypeError("values and is_icp must be pandas Series indexed by customer")
+    pos = is_icp.index.get_indexer(values.index)
+    if (pos < 0).any():
+        raise ValidationError(
+            f"is_icp has no value for customer {fmt(values.index[int(np.argmax(pos < 0))])}"
+        )
+    flags = as_bool_array(is_icp.iloc[pos].reset_index(drop=True), name="is_icp")
+    x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.isfinite(x).all():
+        raise ValidationError("values has missing or infinite values")
+    codes = np.where(flags, 0, 1).astype(np.intp)
+    count = group_count(codes, 2)
+    total = group_sum(codes, x, 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    median = group_median(codes, x, 2)
+    ratio = np.array([mean[0] / mean[1] if count[1] and mean[1] else np.nan, np.nan])
+    return pd.DataFrame(
+        {"customers": count, "total": total, "mean": mean, "median": median, "ratio": ratio},
+        index=pd.Index(["icp", "non_icp"]),
+    )
