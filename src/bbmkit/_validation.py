@@ -49,10 +49,24 @@ def _list(items: Iterable[Any]) -> str:
 
 
 def check_frame(frame: object, *, name: str = "frame") -> pd.DataFrame:
-    """Return ``frame`` if it is a pandas DataFrame, else raise a type error."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ValidationTypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    return frame
+    """Return ``frame`` as a pandas DataFrame, else raise a type error.
+
+    polars DataFrames and pyarrow Tables are converted here, once, by their
+    own columnar ``to_pandas`` (no row-wise Python); their rows get a
+    RangeIndex.
+    """
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    module = type(frame).__module__.split(".")[0]
+    kind = type(frame).__name__
+    if (module, kind) in (("polars", "DataFrame"), ("pyarrow", "Table")):
+        converted = frame.to_pandas()  # type: ignore[attr-defined]
+        if isinstance(converted, pd.DataFrame):
+            return converted
+    raise ValidationTypeError(
+        f"{name} must be a pandas DataFrame (or a polars DataFrame or pyarrow Table), "
+        f"got {type(frame).__name__}"
+    )
 
 
 def require_columns(
