@@ -4,13 +4,22 @@ import inspect
 
 import pytest
 
+import importlib.util
+
 import bbmkit
 import bbmkit.datasets
+import bbmkit.serialize
+
+MODULES = [bbmkit, bbmkit.datasets, bbmkit.serialize]
+if importlib.util.find_spec("matplotlib") is not None:
+    import bbmkit.plot
+
+    MODULES.append(bbmkit.plot)
 
 
 def _public() -> list[tuple[str, object]]:
     out = []
-    for module in (bbmkit, bbmkit.datasets):
+    for module in MODULES:
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
@@ -31,7 +40,7 @@ def test_documented_with_examples(name: str, obj: object) -> None:
 
 
 def test_all_names_exist() -> None:
-    for module in (bbmkit, bbmkit.datasets):
+    for module in MODULES:
         for name in module.__all__:
             assert hasattr(module, name), name
 

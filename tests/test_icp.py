@@ -329,7 +329,10 @@ def test_duplicated_column_is_ambiguous(profile: ICPProfile, leads: pd.DataFrame
 
 
 def test_not_a_frame(profile: ICPProfile) -> None:
-    with pytest.raises(ValidationTypeError, match=r"frame must be a pandas DataFrame \(or a polars DataFrame or pyarrow Table\), got dict"):
+    with pytest.raises(
+        ValidationTypeError,
+        match=r"frame must be a pandas DataFrame \(or a polars DataFrame or pyarrow Table\), got dict",
+    ):
         profile.fit({"industry": ["a"]})  # type: ignore[arg-type]
 
 

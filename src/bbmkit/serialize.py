@@ -1,0 +1,152 @@
+"""Models as JSON or TOML documents, so a service can store them and load them back.
+
+A document is the model's ``to_dict()`` plus a ``"type"`` field:
+``"icp_profile"``, ``"scoring_model"``, ``"rule"`` or ``"funnel"``. Loading
+validates it with the same errors as building the model by hand; nothing is
+evaluated or unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._validation import fmt
+from bbmkit.accounts import Rule, rule_from_dict
+from bbmkit.funnel import Funnel
+from bbmkit.icp import ICPProfile
+from bbmkit.scoring import ScoringModel
+
+__all__ = ["Model", "from_dict", "from_json", "from_toml", "to_dict", "to_json"]
+
+Model: TypeAlias = ICPProfile | ScoringModel | Rule | Funnel
+
+_LOADERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "icp_profile": ICPProfile.from_dict,
+    "scoring_model": ScoringModel.from_dict,
+    "rule": rule_from_dict,
+    "funnel": Funnel.from_dict,
+}
+
+
+def _type_of(model: object) -> str:
+    if isinstance(model, ICPProfile):
+        return "icp_profile"
+    if isinstance(model, ScoringModel):
+        return "scoring_model"
+    if isinstance(model, Rule):
+        return "rule"
+    if isinstance(model, Funnel):
+        return "funnel"
+    raise ValidationTypeError(
+        f"only ICPProfile, ScoringModel, rules and Funnel serialise, got {type(model).__name__}"
+    )
+
+
+def to_dict(model: Model) -> dict[str, Any]:
+    """The model's plain data with its ``"type"``.
+
+    Examples
+    --------
+    >>> from bbmkit import Funnel
+    >>> from bbmkit.serialize import to_dict
+    >>> to_dict(Funnel(["lead", "sql"], [0.1]))
+    {'type': 'funnel', 'stages': ['lead', 'sql'], 'rates': [0.1]}
+    """
+    return {"type": _type_of(model), **model.to_dict()}
+
+
+def from_dict(document: Mapping[str, Any]) -> Model:
+    """Build the model a typed document describes, validating it.
+
+    Examples
+    --------
+    >>> from bbmkit.serialize import from_dict
+    >>> from_dict({"type": "rule", "kind": "total", "at_least": 200})
+    total(at_least=200)
+    """
+    if not isinstance(document, Mapping):
+        raise ValidationTypeError(f"a model document must be a mapping, got {fmt(document)}")
+    kind = document.get("type")
+    if kind not in _LOADERS:
+        raise ValidationError(
+            f"document field 'type' must be one of {', '.join(map(repr, _LOADERS))}, got {fmt(kind)}"
+        )
+    body = {k: v for k, v in document.items() if k != "type"}
+    model: Model = _LOADERS[kind](body)
+    return model
+
+
+def to_json(model: Model, *, indent: int | None = 2) -> str:
+    """The model as a JSON document.
+
+    Examples
+    --------
+    >>> from bbmkit import ScoringModel
+    >>> from bbmkit.serialize import from_json, to_json
+    >>> model = ScoringModel({"visit": 5, "demo": 50}, half_life=30)
+    >>> from_json(to_json(model)) == model
+    True
+    """
+    return json.dumps(to_dict(model), indent=indent, ensure_ascii=False)
+
+
+def from_json(text: str | bytes) -> Model:
+    """Load a model from a JSON document (see :func:`to_json`).
+
+    Examples
+    --------
+    >>> from bbmkit.serialize import from_json
+    >>> from_json('{"type": "funnel", "stages": ["lead", "sql"], "rates": [0.25]}').rates
+    (0.25,)
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValidationError(f"not a valid JSON document: {err}") from err
+    return from_dict(document)
+
+
+def from_toml(source: str | Path) -> Model:
+    """Load a model from a TOML document, given as text or as a path to a ``.toml`` file.
+
+    Examples
+    --------
+    >>> from bbmkit.serialize import from_toml
+    >>> profile = from_toml('''
+    ... type = "icp_profile"
+    ... threshold = 0.6
+    ... [[criteria]]
+    ... kind = "one_of"
+    ... column = "industry"
+    ... values = ["software", "manufacturing"]
+    ... weight = 3
+    ... [[criteria]]
+    ... kind = "between"
+    ... column = "employees"
+    ... low = 200
+    ... high = 2000
+    ... ''')
+    >>> profile.criteria
+    (one_of('industry', ['software', 'manufacturing'], weight=3.0), between('employees', low=200.0, high=2000.0, weight=1.0))
+    """
+    if isinstance(source, Path) or (
+        isinstance(source, str) and source.endswith(".toml") and "\n" not in source
+    ):
+        path = Path(source)
+        if not path.is_file():
+            raise ValidationError(f"no TOML file at {str(path)!r}")
+        text = path.read_text(encoding="utf-8")
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise ValidationTypeError(f"source must be TOML text or a path, got {fmt(source)}")
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ValidationError(f"not a valid TOML document: {err}") from err
+    return from_dict(document)

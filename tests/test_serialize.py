@@ -1,0 +1,113 @@
+from pathlib import Path
+
+import pytest
+
+from bbmkit import (
+    Funnel,
+    ICPProfile,
+    ScoringModel,
+    ValidationError,
+    ValidationTypeError,
+    any_contact,
+    at_least,
+    contacts,
+    one_of,
+    total,
+)
+from bbmkit.serialize import from_dict, from_json, from_toml, to_dict, to_json
+
+MODELS = [
+    ICPProfile(
+        [one_of("industry", ["software"], weight=3), at_least("employees", 200)], threshold=0.6
+    ),
+    ScoringModel(
+        {"visit": 5, "demo": 50, "unsubscribe": -40}, lifespan=90, cap=150, event_caps={"visit": 20}
+    ),
+    (any_contact(at_least=100) | contacts(at_least=60, count=3)) & ~total(at_least=1000),
+    Funnel.customer_journey(),
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
+def test_json_round_trip(model: object) -> None:
+    text = to_json(model)  # type: ignore[arg-type]
+    assert from_json(text) == model
+    assert from_dict(to_dict(model)) == model  # type: ignore[arg-type]
+
+
+def test_toml_text_and_file(tmp_path: Path) -> None:
+    text = """
+type = "scoring_model"
+half_life = 30
+cap = 150
+
+[points]
+web_visit = 3
+demo_request = 50
+unsubscribe = -40
+
+[event_caps]
+web_visit = 30
+"""
+    model = from_toml(text)
+    assert model == ScoringModel(
+        {"web_visit": 3, "demo_request": 50, "unsubscribe": -40},
+        half_life=30,
+        cap=150,
+        event_caps={"web_visit": 30},
+    )
+    path = tmp_path / "rule.toml"
+    path.write_text(
+        'type = "rule"\nkind = "any_of"\nrules = [{kind = "any_contact", at_least = 100}, {kind = "contacts", at_least = 60, count = 3}]\n'
+    )
+    assert from_toml(path) == any_contact(at_least=100) | contacts(at_least=60, count=3)
+    assert from_toml(str(path)) == from_toml(path)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: from_json("{not json"), ValidationError, "not a valid JSON document"),
+        (
+            lambda: from_json('{"stages": ["a", "b"], "rates": [0.1]}'),
+            ValidationError,
+            "field 'type' must be one of",
+        ),
+        (
+            lambda: from_json('{"type": "model", "points": {}}'),
+            ValidationError,
+            "field 'type' must be one of",
+        ),
+        (
+            lambda: from_json('{"type": "funnel", "stages": ["a", "b"], "rates": [1.5]}'),
+            ValidationError,
+            "rate a -> b must be",
+        ),
+        (
+            lambda: from_json('{"type": "icp_profile", "criteria": [], "owner": "x"}'),
+            ValidationError,
+            r"unknown field\(s\) 'owner'",
+        ),
+        (
+            lambda: from_json('{"type": "scoring_model", "points": {"visit": "5"}}'),
+            ValidationTypeError,
+            "must be a real number",
+        ),
+        (lambda: from_json("[1, 2]"), ValidationTypeError, "must be a mapping"),
+        (
+            lambda: from_toml('type = "rule"\nkind = "contacts"\nat_least = 60'),
+            ValidationError,
+            r"missing field\(s\) 'count'",
+        ),
+        (lambda: from_toml("type = = 1"), ValidationError, "not a valid TOML document"),
+        (lambda: from_toml(Path("/nonexistent/model.toml")), ValidationError, "no TOML file"),
+        (
+            lambda: to_json({"a": 1}),
+            ValidationTypeError,
+            "only ICPProfile, ScoringModel, rules and Funnel",
+        ),
+    ],
+)
+def test_invalid_documents(call: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]
