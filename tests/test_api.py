@@ -1,10 +1,9 @@
 """The public surface: everything in __all__ exists and is documented with examples."""
 
+import importlib.util
 import inspect
 
 import pytest
-
-import importlib.util
 
 import bbmkit
 import bbmkit.datasets
