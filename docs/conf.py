@@ -6,7 +6,7 @@ import bbmkit
 
 project = "bbmkit"
 author = "bbmkit developers"
-copyright = "2026, bbmkit developers"  # noqa: A001 - Sphinx's name
+copyright = "2026, bbmkit developers"
 version = release = bbmkit.__version__
 
 extensions = [
