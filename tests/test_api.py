@@ -48,3 +48,30 @@ def test_errors_subclass_builtins() -> None:
     assert issubclass(bbmkit.ValidationError, ValueError)
     assert issubclass(bbmkit.ValidationTypeError, TypeError)
     assert issubclass(bbmkit.ValidationTypeError, bbmkit.ValidationError)
+
+
+def test_result_reprs_are_readable() -> None:
+    import pandas as pd
+
+    accounts = pd.DataFrame({"fit": [0.9, 0.2]}, index=["A", "B"])
+    result = bbmkit.rank_stability(accounts, {"fit": 1.0})
+    assert repr(result) == "RankStability(table=<DataFrame 2 x 5>, weights=<DataFrame 3 x 1>)"
+    page = result._repr_html_()
+    assert "<table" in page
+    assert "worst_rank" in page
+    plan = bbmkit.rebalance(
+        pd.DataFrame({"leads": [10], "icp_leads": [5], "cost": [1.0]}), budget=2
+    )
+    assert "binding=('budget',)" in repr(plan)
+
+
+def test_api_reference_lists_every_public_name() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    listed = {line.strip() for line in text.splitlines() if line.startswith("   ") and line.strip()}
+    for module in MODULES:
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                assert name in listed, f"{module.__name__}.{name} is missing from docs/api.md"

@@ -21,6 +21,7 @@ import pandas as pd
 from bbmkit._convert import NS_PER_DAY, factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count, group_median, group_sum
+from bbmkit._repr import TablesRepr
 from bbmkit._validation import check_frame, check_int, check_number, fmt, require_columns
 from bbmkit.accounts import rollup
 from bbmkit.balance import icp_rate
@@ -281,8 +282,8 @@ def assign_tiers(
 # weight sensitivity
 
 
-@attrs.frozen
-class RankStability:
+@attrs.frozen(repr=False)
+class RankStability(TablesRepr):
     """Result of :func:`rank_stability`.
 
     Attributes

@@ -21,6 +21,7 @@ from pandas.api.extensions import ExtensionArray
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count, group_median, group_sum
+from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
     as_bool_array,
     check_band,
@@ -588,8 +589,8 @@ def portfolio(
     return out
 
 
-@attrs.frozen
-class RebalancePlan:
+@attrs.frozen(repr=False)
+class RebalancePlan(TablesRepr):
     """Result of :func:`rebalance`.
 
     Attributes

@@ -22,6 +22,7 @@ import pandas as pd
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import weighted_contributions, weighted_fit
+from bbmkit._repr import TablesRepr
 from bbmkit._validation import check_frame, check_number, check_rate, fmt
 from bbmkit._validation import require_columns as _require_columns
 
@@ -892,8 +893,8 @@ def _criterion_from_dict(item: object, position: int) -> Criterion:
 # learning aid: suggest a profile from the best customers
 
 
-@attrs.frozen
-class ProfileSuggestion:
+@attrs.frozen(repr=False)
+class ProfileSuggestion(TablesRepr):
     """What :func:`suggest_profile` proposes, with the evidence behind it.
 
     Attributes

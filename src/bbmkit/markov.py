@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._repr import TablesRepr
 from bbmkit._validation import check_rate, fmt
 
 __all__ = ["AbsorbingChain", "absorbing_chain", "stage_transitions"]
@@ -23,8 +24,8 @@ __all__ = ["AbsorbingChain", "absorbing_chain", "stage_transitions"]
 _TOLERANCE = 1e-9
 
 
-@attrs.frozen
-class AbsorbingChain:
+@attrs.frozen(repr=False)
+class AbsorbingChain(TablesRepr):
     """Result of :func:`absorbing_chain`.
 
     Attributes
