@@ -14,7 +14,7 @@ from bbmkit._kernels import group_count
 
 __all__ = ["NS_PER_DAY", "factorize"]
 
-NS_PER_DAY = 86_400 * 10**9
+from bbmkit._validation import NS_PER_DAY
 
 
 def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:

@@ -17,16 +17,20 @@ import pandas as pd
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 
+NS_PER_DAY = 86_400 * 10**9
+
 __all__ = [
     "as_bool_array",
     "check_band",
     "check_frame",
     "check_in_choices",
     "check_int",
+    "check_no_missing",
     "check_number",
     "check_rate",
     "fmt",
     "require_columns",
+    "times_as_days",
 ]
 
 _MAX_SHOWN = 8
@@ -206,4 +210,45 @@ def as_bool_array(values: object, *, name: str) -> npt.NDArray[np.bool_]:
         return series.to_numpy(dtype=bool)
     raise ValidationTypeError(
         f"{name} must be boolean (True/False or 0/1), got dtype {series.dtype}"
+    )
+
+
+def check_no_missing(column: pd.Series, name: str) -> None:
+    """Raise if ``column`` has missing values, naming how many and the first."""
+    missing = column.isna().to_numpy()
+    if missing.any():
+        first = column.index[int(np.argmax(missing))]
+        raise ValidationError(
+            f"column {name!r} has {int(missing.sum())} missing value(s) (first at index {fmt(first)})"
+        )
+
+
+def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], Any]:
+    """Times as float days since the epoch (datetimes) or as given (numbers of days).
+
+    Returns the days and the column's time zone: ``None`` for naive datetimes,
+    ``False`` for plain numbers. Missing, infinite and non-time values are
+    errors.
+    """
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        check_no_missing(column, name)
+        tz = getattr(dtype, "tz", None)
+        naive = column.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else column
+        ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        # float days since the epoch keep ~10 microsecond precision for centuries
+        return ns / NS_PER_DAY, tz
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(days)
+        if bad.any():
+            first = column.index[int(np.argmax(bad))]
+            raise ValidationError(
+                f"column {name!r} has {int(bad.sum())} missing or infinite time(s) "
+                f"(first at index {fmt(first)})"
+            )
+        return days, False
+    raise ValidationTypeError(
+        f"column {name!r} must hold datetimes or numbers of days, got dtype {dtype}; "
+        "convert text with pandas.to_datetime"
     )

@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from bbmkit._convert import NS_PER_DAY, factorize
+from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_median
 from bbmkit._validation import (
@@ -27,6 +27,7 @@ from bbmkit._validation import (
     check_rate,
     fmt,
     require_columns,
+    times_as_days,
 )
 from bbmkit.stats import min_trials, proportion_ci
 
@@ -604,7 +605,7 @@ def funnel_from_events(
             raise ValidationError(f"column {column!r} has {int(missing.sum())} missing value(s)")
     if not isinstance(backfill, bool):
         raise ValidationTypeError(f"backfill must be True or False, got {fmt(backfill)}")
-    times = _as_days(frame[time], time)
+    times, _ = times_as_days(frame[time], time)
     stage_codes = pd.Index(stage_names, dtype=object).get_indexer(
         pd.Index(frame[stage].astype(object))
     )
@@ -694,24 +695,6 @@ def _entry_cohorts(
     except ValueError as err:
         raise ValidationError(f"entry_period {period!r} is not a pandas period alias") from err
     return pd.Series(np.asarray(labels, dtype=object), index=entity_ids, name=f"entry_{period}")
-
-
-def _as_days(column: pd.Series, name: str) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        if column.isna().any():
-            raise ValidationError(f"column {name!r} has {int(column.isna().sum())} missing time(s)")
-        tz = getattr(column.dtype, "tz", None)
-        naive = column.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else column
-        ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        return ns / NS_PER_DAY
-    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
-        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        if not np.isfinite(days).all():
-            raise ValidationError(f"column {name!r} has missing or infinite time(s)")
-        return days
-    raise ValidationTypeError(
-        f"column {name!r} must hold datetimes or numbers of days, got dtype {column.dtype}"
-    )
 
 
 def icp_funnel(

@@ -39,7 +39,14 @@ from bbmkit._kernels import (
     pair_sums,
     scores_from_values,
 )
-from bbmkit._validation import check_frame, check_number, fmt, require_columns
+from bbmkit._validation import (
+    check_frame,
+    check_no_missing,
+    check_number,
+    fmt,
+    require_columns,
+    times_as_days,
+)
 
 __all__ = ["ScoringModel", "grade"]
 
@@ -599,7 +606,7 @@ class ScoringModel:
         frame = check_frame(events, name="events")
         require_columns(frame, [contact, event, time], name="events")
         for column in (contact, event):
-            _no_missing(frame[column], column)
+            check_no_missing(frame[column], column)
         times, clock = _times(frame[time], time)
         type_codes = _type_codes(frame[event], event, list(self.points))
         contact_codes, contacts = factorize(frame[contact])
@@ -620,15 +627,6 @@ class ScoringModel:
 def _listed(items: Sequence[object]) -> str:
     shown = ", ".join(fmt(i) for i in items[:_MAX_LISTED])
     return shown + (f", ... ({len(items)} in all)" if len(items) > _MAX_LISTED else "")
-
-
-def _no_missing(column: pd.Series, name: str) -> None:
-    missing = column.isna().to_numpy()
-    if missing.any():
-        first = column.index[int(np.argmax(missing))]
-        raise ValidationError(
-            f"column {name!r} has {int(missing.sum())} missing value(s) (first at index {fmt(first)})"
-        )
 
 
 @attrs.frozen
@@ -662,29 +660,8 @@ class _Clock:
 
 
 def _times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], _Clock]:
-    dtype = column.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        if column.isna().any():
-            _no_missing(column, name)
-        tz = getattr(dtype, "tz", None)
-        naive = column.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else column
-        ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        # float days since the epoch keep ~10 microsecond precision for centuries
-        return ns / NS_PER_DAY, _Clock(is_datetime=True, tz=tz)
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = ~np.isfinite(days)
-        if bad.any():
-            first = column.index[int(np.argmax(bad))]
-            raise ValidationError(
-                f"column {name!r} has {int(bad.sum())} missing or infinite time(s) "
-                f"(first at index {fmt(first)})"
-            )
-        return days, _Clock(is_datetime=False)
-    raise ValidationTypeError(
-        f"column {name!r} must hold datetimes or numbers of days, got dtype {dtype}; "
-        "convert text with pandas.to_datetime"
-    )
+    days, tz = times_as_days(column, name)
+    return days, _Clock(is_datetime=tz is not False, tz=None if tz is False else tz)
 
 
 def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.intp]:
