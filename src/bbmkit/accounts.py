@@ -347,6 +347,11 @@ class Rule:
         return rule_from_dict(data)
 
     def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
+        # a clause: fires or not, and names itself as the reason when it does
+        fired = self._fires(data)
+        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+
+    def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
         raise NotImplementedError
 
 
@@ -404,9 +409,11 @@ class AnyContact(Rule):
     def __repr__(self) -> str:
         return f"any_contact(at_least={_num(self.at_least)})"
 
-    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
-        fired = group_count(data.codes, data.n, data.scores >= self.at_least) > 0
-        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+    def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
+        fired: npt.NDArray[np.bool_] = (
+            group_count(data.codes, data.n, data.scores >= self.at_least) > 0
+        )
+        return fired
 
 
 def _validate_count(_: Rule, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -438,9 +445,10 @@ class Contacts(Rule):
     def __repr__(self) -> str:
         return f"contacts(at_least={_num(self.at_least)}, count={self.count})"
 
-    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
-        fired = group_count(data.codes, data.n, data.scores >= self.at_least) >= self.count
-        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+    def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
+        count = group_count(data.codes, data.n, data.scores >= self.at_least)
+        fired: npt.NDArray[np.bool_] = count >= self.count
+        return fired
 
 
 @attrs.frozen(repr=False)
@@ -466,9 +474,9 @@ class Total(Rule):
     def __repr__(self) -> str:
         return f"total(at_least={_num(self.at_least)})"
 
-    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
-        fired = group_sum(data.codes, data.scores, data.n) >= self.at_least
-        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+    def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
+        fired: npt.NDArray[np.bool_] = group_sum(data.codes, data.scores, data.n) >= self.at_least
+        return fired
 
 
 def _validate_children(_: Rule, __: attrs.Attribute[Any], rules: object) -> None:
@@ -583,9 +591,8 @@ class Not(Rule):
         inner = repr(self.rule)
         return f"~{inner}" if not isinstance(self.rule, AnyOf | AllOf) else f"~({inner})"
 
-    def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
-        fired = ~self.rule._evaluate(data, bits).fired
-        return _Evaluation(fired, np.where(fired, _leaf_bit(self, bits, data.n), 0))
+    def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
+        return ~self.rule._evaluate(data, {}).fired
 
 
 def _wrap(rule: Rule, other: type[Rule]) -> str:
