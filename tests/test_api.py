@@ -14,6 +14,10 @@ if importlib.util.find_spec("matplotlib") is not None:
     import bbmkit.plot
 
     MODULES.append(bbmkit.plot)
+if importlib.util.find_spec("dask") is not None:
+    import bbmkit.chunked
+
+    MODULES.append(bbmkit.chunked)
 
 
 def _public() -> list[tuple[str, object]]:
