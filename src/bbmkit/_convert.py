@@ -49,7 +49,12 @@ def _factorize_dense_ints(
     span = high - low + 1
     if span > max(4 * values.size, 1024):
         return None
-    offsets = (values - low).astype(np.intp, copy=False)
+    # ids already starting at 0 are their own offsets: no subtraction pass
+    offsets = (
+        values.astype(np.intp, copy=False)
+        if low == 0
+        else (values - low).astype(np.intp, copy=False)
+    )
     present = group_count(offsets, span) > 0
     if present.all():  # every id in the range occurs: the offsets are the codes
         return offsets, pd.Index(np.arange(low, high + 1, dtype=values.dtype))

@@ -796,11 +796,13 @@ def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[n
     known = pd.Index(types, dtype=object)
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
-        lookup = known.get_indexer(column.cat.categories.astype(object))
-        used = np.zeros(len(lookup), dtype=bool)
-        used[codes] = True
-        unknown = list(column.cat.categories[used & (lookup < 0)])
-        type_codes = lookup[codes]
+        lookup = known.get_indexer(pd.Index(column.cat.categories.astype(object)))
+        unknown = []
+        if (lookup < 0).any():  # only then find out whether an unknown category is used
+            used = np.bincount(codes.astype(np.intp) + 1, minlength=len(lookup) + 1)[1:] > 0
+            unknown = list(column.cat.categories[used & (lookup < 0)])
+        # small code type: the lookup output is read again by every later pass
+        type_codes = lookup.astype(np.intp)[codes]
     else:
         codes, uniques = pd.factorize(column)
         lookup = known.get_indexer(pd.Index(uniques, dtype=object))
