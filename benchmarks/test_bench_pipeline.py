@@ -15,19 +15,8 @@ import pandas as pd
 import pytest
 
 import bbmkit as bk
+from benchmarks.test_bench_scoring import AS_OF, HALF_LIFE, MODEL, POINTS, RULE
 
-POINTS = {
-    "web_visit": 3.0,
-    "email_click": 5.0,
-    "content_download": 15.0,
-    "webinar_attended": 25.0,
-    "seminar_attended": 30.0,
-    "pricing_page": 20.0,
-    "demo_request": 50.0,
-    "unsubscribe": -40.0,
-}
-HALF_LIFE = 30.0
-AS_OF = pd.Timestamp("2026-07-01")
 PROFILE = bk.ICPProfile(
     [
         bk.one_of("industry", ["software", "manufacturing"], weight=3),
@@ -37,8 +26,6 @@ PROFILE = bk.ICPProfile(
     ],
     threshold=0.6,
 )
-MODEL = bk.ScoringModel(POINTS, half_life=HALF_LIFE)
-RULE = bk.any_contact(at_least=100) | bk.contacts(at_least=60, count=3)
 INDUSTRIES = np.array(["software", "manufacturing", "retail", "finance", "health", "education"])
 REGIONS = np.array(["Japan", "APAC", "EMEA", "North America"])
 
