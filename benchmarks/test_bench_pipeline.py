@@ -191,11 +191,27 @@ def run_duckdb(data: dict[str, Any]) -> dict[str, Any]:
 RUNNERS = {"bbmkit": run_bbmkit, "pandas": run_pandas, "polars": run_polars, "duckdb": run_duckdb}
 
 
-@pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"n={n:.0e}")
+def _string_ids(prefix: str, codes: np.ndarray, width: int) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(codes.astype(str), width)).astype(object)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(n, flavour) for n in SIZES for flavour in ("int", "str")],
+    ids=lambda p: f"n={p[0]:.0e},{p[1]}",
+)
 def data(request: Any) -> dict[str, Any]:
-    d = make_data(request.param)
+    n, flavour = request.param
+    d = make_data(n)
+    d["label"] = f"n={n:.0e},{flavour}"
     plain_contacts = d["contacts"].astype({"industry": str, "region": str})
     plain_events = d["events"].astype({"event_type": str})
+    if flavour == "str":
+        # as exported from a CRM: string ids, string event types, datetimes
+        plain_contacts["contact_id"] = _string_ids("C", plain_contacts["contact_id"].to_numpy(), 8)
+        plain_contacts["account_id"] = _string_ids("A", plain_contacts["account_id"].to_numpy(), 7)
+        plain_events["contact_id"] = _string_ids("C", plain_events["contact_id"].to_numpy(), 8)
+        d["contacts"], d["events"] = plain_contacts, plain_events
     d["plain_contacts"], d["plain_events"] = plain_contacts, plain_events
     try:
         import polars as pl
@@ -226,6 +242,6 @@ def test_same_answer(data: dict[str, Any], name: str) -> None:
 @pytest.mark.parametrize("name", list(RUNNERS))
 def test_pipeline(record: Any, data: dict[str, Any], name: str) -> None:
     _available(name)
-    record.group = f"pipeline[n={len(data['contacts']):.0e}]"
+    record.group = f"pipeline[{data['label']}]"
     record.extra_info["role"] = name
     record(RUNNERS[name], data)
