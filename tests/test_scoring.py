@@ -255,6 +255,12 @@ def test_invalid_logs() -> None:
 # plain data
 
 
+def test_api_md_defaults_spelled_out() -> None:
+    model = ScoringModel(POINTS, half_life=None, cap=None, event_caps=None)
+    assert model.event_caps == {}
+    assert model == ScoringModel(POINTS)
+
+
 def test_json_round_trip() -> None:
     model = ScoringModel(
         POINTS, lifespan=pd.Timedelta(days=90), cap=150, event_caps={"web_visit": 25}

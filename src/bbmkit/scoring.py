@@ -63,6 +63,11 @@ def _points_converter(points: object) -> object:
     return points
 
 
+def _caps_converter(caps: object) -> object:
+    # None is API.md's spelling of "no event caps"
+    return {} if caps is None else _points_converter(caps)
+
+
 def _is_real(value: object) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
@@ -174,7 +179,7 @@ class ScoringModel:
         default=None, kw_only=True, converter=_optional_float, validator=_validate_cap
     )
     event_caps: dict[str, float] = attrs.field(
-        factory=dict, kw_only=True, converter=_points_converter, validator=_validate_points
+        factory=dict, kw_only=True, converter=_caps_converter, validator=_validate_points
     )
 
     def __attrs_post_init__(self) -> None:
