@@ -76,7 +76,7 @@ def run_bbmkit(data: dict[str, Any]) -> dict[str, Any]:
     contacts, events = data["contacts"], data["events"]
     is_icp = PROFILE.is_icp(contacts)
     scores = MODEL.score(events, as_of=AS_OF)
-    accounts = pd.Series(contacts["account_id"].to_numpy(), index=contacts["contact_id"].to_numpy())
+    accounts = contacts.set_index("contact_id")["account_id"]
     result = bk.handover(scores, accounts, RULE)
     handed = result.index[result["handover"].to_numpy()]
     in_handed = accounts.isin(handed).to_numpy()

@@ -335,3 +335,14 @@ def auc(scores: Sequence[float], outcomes: Sequence[bool]) -> float:
 def hhi(revenue: Sequence[float]) -> float:
     total = math.fsum(revenue)
     return math.fsum((r / total) ** 2 for r in revenue)
+
+
+# --------------------------------------------------------------------------
+# ids
+
+
+def sorted_codes(labels: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Code of each label = its rank among the distinct labels in sorted order."""
+    uniques = sorted(set(labels))
+    rank = {label: i for i, label in enumerate(uniques)}
+    return [rank[label] for label in labels], uniques

@@ -112,6 +112,28 @@ def test_categorical_and_custom_columns() -> None:
     assert score.index.name == "who"
 
 
+@pytest.mark.parametrize("dtype", ["str", "object", "category", "string[python]", "int"])
+def test_every_id_route_gives_the_same_scores(dtype: str) -> None:
+    # offsets (int), codes (category), string keys (str), hashing (object, python strings)
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 500, 3000)
+    events = pd.DataFrame(
+        {
+            "contact_id": ids if dtype == "int" else pd.Series([f"C{i:05d}" for i in ids]),
+            "event_type": rng.choice(list(POINTS), 3000),
+            "timestamp": rng.uniform(0, 100, 3000),
+        }
+    )
+    if dtype != "int":
+        events["contact_id"] = events["contact_id"].astype(dtype)
+    score = ScoringModel(POINTS, half_life=20).score(events)
+    triples = zip(ids.tolist(), events["event_type"], events["timestamp"], strict=True)
+    expected = reference.score(list(triples), POINTS, kind="exponential", scale=20.0)
+    labels = sorted(expected)
+    assert list(score.index) == (labels if dtype == "int" else [f"C{i:05d}" for i in labels])
+    np.testing.assert_allclose(score.to_numpy(), [expected[i] for i in labels], rtol=1e-12)
+
+
 def test_empty_log_gives_empty_results() -> None:
     empty = log([]).astype({"timestamp": float})
     model = ScoringModel(POINTS)

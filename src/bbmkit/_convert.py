@@ -2,19 +2,28 @@
 
 These run once at the public boundary, after validation, so that the
 kernels see plain numpy arrays only.
+
+Ids are mapped to codes by the cheapest exact route: integer ids in a
+compact range by offset, categoricals by their codes, short regular strings
+(the usual CRM export) by mixed-radix keys (``_kernels.strings``), and
+everything else by hashing (``pandas.factorize``). Every route gives the
+same codes and the same sorted labels.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._kernels import group_count
-
-__all__ = ["NS_PER_DAY", "factorize"]
-
+from bbmkit._kernels import byte_matrix, group_count, string_keys
 from bbmkit._validation import NS_PER_DAY
+
+__all__ = ["NS_PER_DAY", "factorize", "positions", "repeated"]
+
+_MAX_STRING_WIDTH = 64  # longer strings are hashed
 
 
 def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
@@ -30,11 +39,142 @@ def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
         dense = _factorize_dense_ints(labels.to_numpy())
         if dense is not None:
             return dense
+    keyed = _string_keys([labels])
+    if keyed is not None:
+        (keys,), span = keyed
+        return _factorize_keys(labels, keys, span)
     try:
         codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=False)
     except TypeError:  # labels of mixed, unorderable types
         codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+
+
+def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
+    """Position of each target in ``index`` (unique), -1 where absent: ``Index.get_indexer``."""
+    if index.is_(targets):
+        return np.arange(len(index), dtype=np.intp)
+    keyed = _string_keys([index, targets])
+    if keyed is None and index.dtype.kind in "iu" and targets.dtype.kind in "iu":
+        keyed = _int_keys(index.to_numpy(), targets.to_numpy())
+    if keyed is None:
+        return np.asarray(index.get_indexer(targets), dtype=np.intp)
+    (index_keys, target_keys), span = keyed
+    if span > max(4 * (len(index) + len(targets)), 1024):
+        return np.asarray(pd.Index(index_keys).get_indexer(pd.Index(target_keys)), dtype=np.intp)
+    table = np.full(span, -1, dtype=np.intp)
+    table[index_keys] = np.arange(len(index_keys))
+    return table[target_keys]
+
+
+def repeated(index: pd.Index) -> npt.NDArray[np.bool_] | None:
+    """Rows whose label occurs more than once (``duplicated(keep=False)``), ``None`` if unique."""
+    keyed = _string_keys([index])
+    if keyed is None and index.dtype.kind in "iu":
+        keyed = _int_keys(index.to_numpy())
+    if keyed is None or keyed[1] > max(4 * len(index), 1024):
+        return None if index.is_unique else np.asarray(index.duplicated(keep=False))
+    keys = keyed[0][0]
+    counts = group_count(keys, keyed[1])
+    if counts.max(initial=0) <= 1:
+        return None
+    return np.asarray(counts[keys] > 1)
+
+
+def _int_keys(*arrays: npt.NDArray[np.integer]) -> tuple[list[npt.NDArray[np.int64]], int] | None:
+    """Integer ids as offsets from the smallest, in one key space."""
+    if not all(a.size for a in arrays):
+        return None
+    low = min(int(a.min()) for a in arrays)
+    high = max(int(a.max()) for a in arrays)
+    if high - low >= 1 << 62:
+        return None
+    return [a.astype(np.int64) - low for a in arrays], high - low + 1
+
+
+def _factorize_keys(
+    labels: pd.Series, keys: npt.NDArray[np.int64], span: int
+) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    """Codes from exact order-preserving keys: offsets when the span is compact, else int hashing."""
+    if span <= max(4 * keys.size, 1024):
+        present = group_count(keys, span) > 0
+        rank = np.cumsum(present) - 1
+        codes = rank[keys]
+        n_unique = int(rank[-1]) + 1
+    else:
+        raw, _ = pd.factorize(keys, sort=True)
+        codes = np.asarray(raw, dtype=np.intp)
+        n_unique = int(codes.max()) + 1
+    where = np.empty(n_unique, dtype=np.intp)
+    where[codes] = np.arange(codes.size)  # one occurrence of each label; any will do
+    return codes.astype(np.intp, copy=False), pd.Index(labels.array.take(where))
+
+
+def _string_keys(
+    columns: list[Any],
+) -> tuple[list[npt.NDArray[np.int64]], int] | None:
+    """Shared mixed-radix keys for string columns, or ``None`` when hashing is needed."""
+    arrays = [_arrow_strings(c) for c in columns]
+    if any(a is None for a in arrays):
+        return None
+    parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]] = []
+    for arr in arrays:
+        _, offsets_buf, data_buf = arr.buffers()
+        kind = np.int64 if arr.type.id == _large_string_id() else np.int32
+        raw = np.frombuffer(offsets_buf, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+        offsets = np.asarray(raw, dtype=np.int64)
+        data = (
+            np.frombuffer(data_buf, dtype=np.uint8)
+            if data_buf is not None
+            else np.zeros(0, dtype=np.uint8)
+        )
+        parts.append((offsets, data))
+    if not all(len(offsets) > 1 for offsets, _ in parts):
+        return None
+    lengths = [np.diff(offsets) for offsets, _ in parts]
+    width = max(int(length.max()) for length in lengths)
+    shortest = min(int(length.min()) for length in lengths)
+    if width > _MAX_STRING_WIDTH or width == 0:
+        return None
+    if shortest < width:
+        total = sum(int(o[-1] - o[0]) for o, _ in parts)
+        rows = sum(len(o) - 1 for o, _ in parts)
+        if rows * width > 4 * total + rows:  # a few long outliers: padding would cost too much
+            return None
+        # padding with 0 is unambiguous only when no string contains a 0 byte
+        if any((data[int(o[0]) : int(o[-1])] == 0).any() for o, data in parts):
+            return None
+    matrices = [byte_matrix(offsets, data, width) for offsets, data in parts]
+    return string_keys(matrices)
+
+
+def _large_string_id() -> int:
+    import pyarrow as pa
+
+    return int(pa.large_string().id)
+
+
+def _arrow_strings(values: Any) -> Any:
+    """``values`` as one pyarrow string array without nulls, or ``None``."""
+    dtype = values.dtype
+    is_str = isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string")
+    )
+    if not is_str or len(values) == 0:
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pandas' python-backed strings are hashed
+        return None
+    try:
+        arr = pa.array(values.array if isinstance(values, pd.Index | pd.Series) else values)
+    except (pa.ArrowException, TypeError, ValueError):  # pragma: no cover - defensive
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
 
 
 def _factorize_dense_ints(

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._convert import factorize
+from bbmkit._convert import factorize, positions, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count, group_max, group_sum, group_top_k_sum
 from bbmkit._validation import check_int, check_number, fmt
@@ -80,8 +80,9 @@ def _check_scores(scores: object) -> pd.Series:
 
 
 def _unique_index(index: pd.Index, name: str) -> None:
-    if not index.is_unique:
-        dup = index[index.duplicated()][0]
+    twice = repeated(index)
+    if twice is not None:
+        dup = index[int(np.argmax(twice))]
         raise ValidationError(f"{name} has duplicated contact id {fmt(dup)}")
 
 
@@ -91,8 +92,8 @@ def _check_map(accounts: object) -> pd.Series:
             "accounts must be a pandas Series indexed by contact id with account ids as values, "
             f"got {type(accounts).__name__}"
         )
-    if not accounts.index.is_unique:
-        dup_mask = accounts.index.duplicated(keep=False)
+    dup_mask = repeated(accounts.index)
+    if dup_mask is not None:
         first = accounts.index[dup_mask][0]
         targets = pd.unique(accounts[accounts.index == first].to_numpy())
         if len(targets) > 1:
@@ -130,7 +131,7 @@ def _role_weights(
         role: check_number(w, name=f"role_weights[{role!r}]", low=0.0)
         for role, w in role_weights.items()
     }
-    pos = roles.index.get_indexer(contact_ids)
+    pos = positions(roles.index, contact_ids)
     if (pos < 0).any():
         raise ValidationError(
             f"roles has no role for contact {fmt(contact_ids[int(np.argmax(pos < 0))])}"
@@ -167,7 +168,7 @@ def _prepare(
         contact_ids = mapping.index
         codes, ids = factorize(mapping)
         ids = ids.rename(mapping.name)
-        pos = checked.index.get_indexer(contact_ids)
+        pos = positions(checked.index, contact_ids)
         scored = pos >= 0
         if int(scored.sum()) != len(checked):  # both indexes are unique
             outside = ~checked.index.isin(contact_ids)

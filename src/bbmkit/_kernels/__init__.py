@@ -19,9 +19,11 @@ from bbmkit._kernels.scoring import (
     pair_sums,
     scores_from_values,
 )
+from bbmkit._kernels.strings import byte_matrix, string_keys
 
 __all__ = [
     "DecayKind",
+    "byte_matrix",
     "decay_factor",
     "first_crossing",
     "group_count",
@@ -31,6 +33,7 @@ __all__ = [
     "group_top_k_sum",
     "pair_sums",
     "scores_from_values",
+    "string_keys",
     "weighted_contributions",
     "weighted_fit",
 ]

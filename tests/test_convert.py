@@ -1,0 +1,181 @@
+"""Id factorisation: every route (offsets, string keys, hashing) gives the same codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bbmkit._convert import factorize, positions, repeated
+from bbmkit._kernels import byte_matrix, string_keys
+from tests import reference
+
+pa = pytest.importorskip("pyarrow")
+
+
+def _ids(rng: np.random.Generator, n: int, kind: str) -> list[str]:
+    if kind == "padded":  # "C00012345": the usual CRM export
+        return [f"C{v:08d}" for v in rng.integers(0, 10 * n + 1, n)]
+    if kind == "numeric":  # variable width digits
+        return [str(v) for v in rng.integers(0, 10**6, n)]
+    if kind == "salesforce":  # 18 characters of base 62: too many keys, hashed
+        alphabet = np.array(list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+        return ["".join(row) for row in alphabet[rng.integers(0, 62, (n, 18))]]
+    if kind == "words":  # variable width, letters and multi-byte characters
+        words = np.array(["a", "ab", "abc", "b", "", "Z", "東京", "大阪", "Ä", "äb", "a b"])
+        return [str(w) for w in words[rng.integers(0, words.size, n)]]
+    raise AssertionError(kind)
+
+
+def _keys_rank(strings: list[str]) -> list[int]:
+    offsets = pa.array(strings, type=pa.large_string())
+    _, off_buf, data_buf = offsets.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int64)
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    width = max(1, int(np.diff(off).max()))
+    result = string_keys([byte_matrix(off, data, width)])
+    assert result is not None
+    (keys,), span = result
+    assert keys.min() >= 0
+    assert keys.max() < span
+    return np.unique(keys, return_inverse=True)[1].tolist()
+
+
+@pytest.mark.parametrize("kind", ["padded", "numeric", "words"])
+@pytest.mark.parametrize("seed", range(5))
+def test_string_keys_kernel_sorts_and_separates_like_the_strings(kind: str, seed: int) -> None:
+    strings = _ids(np.random.default_rng(seed), 400, kind)
+    assert _keys_rank(strings) == reference.sorted_codes(strings)[0]
+
+
+def test_string_keys_give_up_when_the_key_space_overflows() -> None:
+    strings = _ids(np.random.default_rng(0), 300, "salesforce")
+    arr = pa.array(strings, type=pa.large_string())
+    _, off_buf, data_buf = arr.buffers()
+    matrix = byte_matrix(np.frombuffer(off_buf, np.int64), np.frombuffer(data_buf, np.uint8), 18)
+    assert string_keys([matrix]) is None
+
+
+STORAGES = {
+    "str": lambda v: pd.Series(v, dtype="str"),
+    "python": lambda v: pd.Series(v, dtype=pd.StringDtype("python")),
+    "pyarrow": lambda v: pd.Series(v, dtype=pd.StringDtype("pyarrow")),
+    "arrow_large": lambda v: pd.Series(v, dtype=pd.ArrowDtype(pa.large_string())),
+    "arrow_small": lambda v: pd.Series(v, dtype=pd.ArrowDtype(pa.string())),
+    "chunked": lambda v: pd.Series(
+        pd.arrays.ArrowExtensionArray(pa.chunked_array([v[: len(v) // 2], v[len(v) // 2 :]]))
+    ),
+    "sliced": lambda v: pd.Series(
+        pd.arrays.ArrowExtensionArray(pa.array(["pad", *v, "pad"]).slice(1, len(v)))
+    ),
+    "object": lambda v: pd.Series(v, dtype=object),
+}
+
+
+@pytest.mark.parametrize("storage", list(STORAGES))
+@pytest.mark.parametrize("kind", ["padded", "numeric", "salesforce", "words"])
+@pytest.mark.parametrize("seed", range(3))
+def test_factorize_strings_match_the_reference(storage: str, kind: str, seed: int) -> None:
+    strings = _ids(np.random.default_rng(seed), 500, kind)
+    series = STORAGES[storage](strings)
+    codes, uniques = factorize(series)
+    expected_codes, expected_uniques = reference.sorted_codes(strings)
+    assert codes.tolist() == expected_codes
+    assert [str(u) for u in uniques] == expected_uniques
+    assert codes.dtype == np.intp
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [
+        ["a\x00", "a", "a\x00"],  # a 0 byte would be confused with padding: hashed instead
+        ["x" * 100, "y", "x" * 100],  # too long for keys: hashed
+        ["same", "same"],
+        [""],
+        ["", "", "a"],
+        ["\x00\x00", "\x00\x01", "\x00\x00"],  # fixed width: 0 bytes are fine
+    ],
+)
+def test_factorize_edge_strings(strings: list[str]) -> None:
+    codes, uniques = factorize(pd.Series(strings, dtype="str"))
+    expected_codes, expected_uniques = reference.sorted_codes(strings)
+    assert codes.tolist() == expected_codes
+    assert list(uniques) == expected_uniques
+
+
+def test_factorize_strings_with_missing_labels_keeps_every_row() -> None:
+    series = pd.Series(["C2", None, "C1", "C2"], dtype="str")
+    codes, uniques = factorize(series)
+    assert codes.tolist() == [1, 2, 0, 1]
+    assert list(uniques[:2]) == ["C1", "C2"]
+    assert pd.isna(uniques[2])
+
+
+def test_factorize_does_not_touch_the_input() -> None:
+    series = pd.Series(["C3", "C1", "C3"], dtype="str")
+    before = series.copy()
+    factorize(series)
+    pd.testing.assert_series_equal(series, before)
+
+
+@pytest.mark.parametrize("kind", ["padded", "numeric", "salesforce", "words"])
+@pytest.mark.parametrize("seed", range(3))
+def test_positions_match_get_indexer(kind: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    index = pd.Index(sorted(set(_ids(rng, 300, kind))), dtype="str")
+    targets = pd.Index(_ids(rng, 200, kind) + list(index[:5]), dtype="str")
+    assert positions(index, targets).tolist() == index.get_indexer(targets).tolist()
+
+
+@pytest.mark.parametrize(
+    ("index", "targets"),
+    [
+        (pd.Index([5, 3, 9]), pd.Index([9, 4, 5, 3])),
+        (pd.Index([2**40, -7]), pd.Index([-7, 0])),
+        (pd.Index(["a", "b"]), pd.Index([1, 2])),
+        (pd.Index([1.5, 2.5]), pd.Index([2.5, 0.0])),
+        (pd.Index(["b", "a"], dtype=object), pd.Index(["a", "c"], dtype=object)),
+    ],
+)
+def test_positions_other_dtypes(index: pd.Index, targets: pd.Index) -> None:
+    assert positions(index, targets).tolist() == index.get_indexer(targets).tolist()
+
+
+def test_positions_of_the_same_index_is_a_range() -> None:
+    index = pd.Index(["b", "a", "c"])
+    assert positions(index, index).tolist() == [0, 1, 2]
+
+
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=60))
+def test_factorize_any_text(strings: list[str]) -> None:
+    codes, uniques = factorize(pd.Series(strings, dtype="str"))
+    expected_codes, expected_uniques = reference.sorted_codes(strings)
+    assert codes.tolist() == expected_codes
+    assert list(uniques) == expected_uniques
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index(["C1", "C2", "C1", "C3"], dtype="str"),
+        pd.Index(["C1", "C2", "C3"], dtype="str"),
+        pd.Index([4, 7, 4, 4, 9]),
+        pd.Index([4, 7, 9]),
+        pd.Index([2**50, 1, 2**50]),
+        pd.Index([1.5, 1.5, 2.0]),
+        pd.Index(["x" * 80, "y", "x" * 80], dtype="str"),
+        pd.Index([], dtype="str"),
+    ],
+)
+def test_repeated_matches_duplicated(index: pd.Index) -> None:
+    got = repeated(index)
+    expected = index.duplicated(keep=False)
+    if not expected.any():
+        assert got is None
+    else:
+        assert got is not None
+        assert got.tolist() == expected.tolist()
