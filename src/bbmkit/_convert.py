@@ -18,10 +18,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._kernels import byte_matrix, group_count, string_keys
+from bbmkit._kernels import byte_matrix, gather, group_count, group_presence, string_keys
 from bbmkit._validation import NS_PER_DAY
 
-__all__ = ["NS_PER_DAY", "factorize", "positions", "repeated"]
+__all__ = ["NS_PER_DAY", "factorize", "factorize_slots", "positions", "repeated"]
 
 _MAX_STRING_WIDTH = 64  # longer strings are hashed
 
@@ -48,6 +48,33 @@ def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
     except TypeError:  # labels of mixed, unorderable types
         codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+
+
+def factorize_slots(
+    labels: pd.Series,
+) -> tuple[npt.NDArray[np.intp], pd.Index, npt.NDArray[np.bool_] | None]:
+    """Like :func:`factorize`, but dense integer ids keep their offsets as codes.
+
+    The labels are then every integer in the ids' range and ``present``
+    marks those that occur (``None``: all). A kernel reduces into all the
+    slots and drops the unused ones at the end, which saves remapping every
+    row (the most expensive step of factorising a long log).
+    """
+    if labels.dtype.kind in "iu" and len(labels):
+        values = labels.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        span = high - low + 1
+        if span <= max(4 * values.size, 1024):
+            offsets = (
+                values.astype(np.intp, copy=False)
+                if low == 0
+                else (values - low).astype(np.intp, copy=False)
+            )
+            present = group_presence(offsets, span)
+            slots = pd.Index(np.arange(low, high + 1, dtype=values.dtype))
+            return offsets, slots, None if present.all() else present
+    codes, uniques = factorize(labels)
+    return codes, uniques, None
 
 
 def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
@@ -97,9 +124,9 @@ def _factorize_keys(
 ) -> tuple[npt.NDArray[np.intp], pd.Index]:
     """Codes from exact order-preserving keys: offsets when the span is compact, else int hashing."""
     if span <= max(4 * keys.size, 1024):
-        present = group_count(keys, span) > 0
+        present = group_presence(keys, span)
         rank = np.cumsum(present) - 1
-        codes = rank[keys]
+        codes = gather(rank, keys)
         n_unique = int(rank[-1]) + 1
     else:
         raw, _ = pd.factorize(keys, sort=True)
@@ -195,12 +222,12 @@ def _factorize_dense_ints(
         if low == 0
         else (values - low).astype(np.intp, copy=False)
     )
-    present = group_count(offsets, span) > 0
+    present = group_presence(offsets, span)
     if present.all():  # every id in the range occurs: the offsets are the codes
         return offsets, pd.Index(np.arange(low, high + 1, dtype=values.dtype))
     remap = np.cumsum(present) - 1
     uniques = np.arange(low, high + 1, dtype=values.dtype)[present]
-    return remap[offsets].astype(np.intp, copy=False), pd.Index(uniques)
+    return gather(remap, offsets), pd.Index(uniques)
 
 
 def _factorize_categorical(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
@@ -208,7 +235,7 @@ def _factorize_categorical(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.
     n_cat = len(categories)
     raw = labels.cat.codes.to_numpy().astype(np.intp)
     raw[raw < 0] = n_cat
-    present = group_count(raw, n_cat + 1) > 0
+    present = group_presence(raw, n_cat + 1)
     remap = np.cumsum(present) - 1
     uniques = categories[present[:n_cat]]
     if present[n_cat]:

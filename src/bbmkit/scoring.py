@@ -28,13 +28,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._convert import NS_PER_DAY, factorize
+from bbmkit._convert import NS_PER_DAY, factorize, factorize_slots
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import (
     DecayKind,
     decay_factor,
+    decayed_points,
     first_crossing,
     group_count,
+    group_presence,
     group_sum,
     pair_sums,
     scores_from_values,
@@ -266,7 +268,9 @@ class ScoringModel:
         >>> ScoringModel({"a": 10, "b": 40}, lifespan=40).score(log, as_of=20).tolist()
         [35.0, 10.0]
         """
-        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
+        log = self._prepare(
+            events, as_of=as_of, contact=contact, event=event, time=time, slots=True
+        )
         values = log.values(self)
         score = scores_from_values(
             log.contact_codes,
@@ -276,7 +280,10 @@ class ScoringModel:
             self._type_caps(),
             self._total_cap(),
         )
-        return pd.Series(score, index=log.contacts, name="score")
+        contacts = log.contacts
+        if log.present is not None:
+            score, contacts = score[log.present], contacts[log.present]
+        return pd.Series(score, index=contacts, name="score")
 
     def ledger(
         self,
@@ -735,6 +742,7 @@ class ScoringModel:
         event: str,
         time: str,
         keep_all: bool = False,
+        slots: bool = False,
     ) -> _Log:
         frame = check_frame(events, name="events")
         require_columns(frame, [contact, event, time], name="events")
@@ -742,7 +750,11 @@ class ScoringModel:
             check_no_missing(frame[column], column)
         times, clock = _times(frame[time], time)
         type_codes = _type_codes(frame[event], event, list(self.points))
-        contact_codes, contacts = factorize(frame[contact])
+        present = None
+        if slots:  # dense integer ids stay offsets; callers drop unused slots at the end
+            contact_codes, contacts, present = factorize_slots(frame[contact])
+        else:
+            contact_codes, contacts = factorize(frame[contact])
         contacts = contacts.rename(contact)
         log = _Log(
             contact_codes=contact_codes,
@@ -751,6 +763,7 @@ class ScoringModel:
             time_days=times,
             clock=clock,
             as_of_days=math.nan,
+            present=present,
         )
         if keep_all:
             return log
@@ -831,6 +844,8 @@ class _Log:
     time_days: npt.NDArray[np.float64]
     clock: _Clock
     as_of_days: float
+    # with slot codes: which of ``contacts`` have events (None: all of them)
+    present: npt.NDArray[np.bool_] | None = None
 
     def resolve_as_of(self, as_of: object) -> float:
         return self.clock.to_days(as_of)
@@ -842,7 +857,7 @@ class _Log:
         keep = self.time_days <= as_of_days
         if keep.all():  # the common case of scoring now: nothing to cut
             return attrs.evolve(self, as_of_days=as_of_days)
-        present = group_count(self.contact_codes[keep], len(self.contacts)) > 0
+        present = group_presence(self.contact_codes[keep], len(self.contacts))
         remap = np.cumsum(present) - 1
         return _Log(
             contact_codes=remap[self.contact_codes[keep]],
@@ -857,11 +872,10 @@ class _Log:
         return np.array(list(model.points.values()), dtype=np.float64)[self.type_codes]
 
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
-        if model.decay == "none":
-            return self.points_of(model)
-        factor = decay_factor(self.as_of_days - self.time_days, model.decay, model._scale())
-        factor *= self.points_of(model)
-        return factor
+        points = np.array(list(model.points.values()), dtype=np.float64)
+        return decayed_points(
+            self.time_days, self.type_codes, points, self.as_of_days, model.decay, model._scale()
+        )
 
 
 # --------------------------------------------------------------------------

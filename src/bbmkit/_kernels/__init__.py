@@ -6,15 +6,18 @@ it is compared with on seeded random data.
 
 from bbmkit._kernels.fit import weighted_contributions, weighted_fit
 from bbmkit._kernels.groupby import (
+    gather,
     group_count,
     group_max,
     group_median,
+    group_presence,
     group_sum,
     group_top_k_sum,
 )
 from bbmkit._kernels.scoring import (
     DecayKind,
     decay_factor,
+    decayed_points,
     first_crossing,
     pair_sums,
     scores_from_values,
@@ -25,10 +28,13 @@ __all__ = [
     "DecayKind",
     "byte_matrix",
     "decay_factor",
+    "decayed_points",
     "first_crossing",
+    "gather",
     "group_count",
     "group_max",
     "group_median",
+    "group_presence",
     "group_sum",
     "group_top_k_sum",
     "pair_sums",

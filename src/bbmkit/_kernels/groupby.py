@@ -5,10 +5,24 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["group_count", "group_max", "group_median", "group_sum", "group_top_k_sum"]
+from bbmkit._kernels.parallel import elementwise_slices, reduce_slices, run_chunks
+
+__all__ = [
+    "gather",
+    "group_count",
+    "group_max",
+    "group_median",
+    "group_presence",
+    "group_sum",
+    "group_top_k_sum",
+]
+
+T = TypeVar("T", bound=np.generic)
 
 IntArray = npt.NDArray[np.intp] | npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -19,13 +33,46 @@ def group_count(
 ) -> npt.NDArray[np.int64]:
     """Rows per group code in ``range(n_groups)``, optionally only where ``mask``."""
     selected = codes if mask is None else codes[mask]
-    return np.bincount(selected, minlength=n_groups).astype(np.int64, copy=False)
+    # counts are exact in any split: one chunk per thread
+    slices = elementwise_slices(selected.size) if selected.size >= 2 * n_groups else [slice(None)]
+    parts = run_chunks(lambda s: np.bincount(selected[s], minlength=n_groups), slices)
+    return _add(parts).astype(np.int64, copy=False)
 
 
 def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     """Sum of ``values`` per group (0.0 for an empty group)."""
+    slices = reduce_slices(codes.size, n_groups)
+    parts = run_chunks(
+        lambda s: np.bincount(codes[s], weights=values[s], minlength=n_groups), slices
+    )
     # bincount with weights already gives float64; astype only informs the type checker
-    return np.bincount(codes, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+    return _add(parts).astype(np.float64, copy=False)
+
+
+def group_presence(codes: IntArray, n_groups: int) -> npt.NDArray[np.bool_]:
+    """Whether each group has a row: a scatter of ``True``, cheaper than counting."""
+    present = np.zeros(n_groups, dtype=bool)
+    present[codes] = True
+    return present
+
+
+def gather(table: npt.NDArray[np.intp], codes: IntArray) -> npt.NDArray[np.intp]:
+    """``table[codes]`` for a long ``codes`` (a random-access pass: in row chunks on threads)."""
+    out = np.empty(codes.shape[0], dtype=np.intp)
+
+    def chunk(s: slice) -> None:
+        np.take(table, codes[s], out=out[s])
+
+    run_chunks(chunk, elementwise_slices(out.shape[0]))
+    return out
+
+
+def _add(parts: list[npt.NDArray[T]]) -> npt.NDArray[T]:
+    """Partial results added in chunk order (so the sum never depends on thread timing)."""
+    out = parts[0]
+    for part in parts[1:]:
+        np.add(out, part, out=out)
+    return out
 
 
 def group_max(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
