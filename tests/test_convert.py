@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bbmkit._convert import factorize, positions, repeated
+from bbmkit._convert import factorize, factorize_slots, positions, repeated
 from bbmkit._kernels import byte_matrix, string_keys
 from tests import reference
 
@@ -139,6 +139,10 @@ def test_positions_match_get_indexer(kind: str, seed: int) -> None:
         (pd.Index(["a", "b"]), pd.Index([1, 2])),
         (pd.Index([1.5, 2.5]), pd.Index([2.5, 0.0])),
         (pd.Index(["b", "a"], dtype=object), pd.Index(["a", "c"], dtype=object)),
+        (pd.RangeIndex(3, 9), pd.Index([8, 2, 3, 9, 5])),
+        (pd.RangeIndex(0, 4), pd.RangeIndex(2, 7)),
+        (pd.RangeIndex(0, 4), pd.Index(["a"])),
+        (pd.RangeIndex(0, 0), pd.Index([0, 1])),
     ],
 )
 def test_positions_other_dtypes(index: pd.Index, targets: pd.Index) -> None:
@@ -169,6 +173,7 @@ def test_factorize_any_text(strings: list[str]) -> None:
         pd.Index([1.5, 1.5, 2.0]),
         pd.Index(["x" * 80, "y", "x" * 80], dtype="str"),
         pd.Index([], dtype="str"),
+        pd.RangeIndex(5, 12),
     ],
 )
 def test_repeated_matches_duplicated(index: pd.Index) -> None:
@@ -179,3 +184,54 @@ def test_repeated_matches_duplicated(index: pd.Index) -> None:
     else:
         assert got is not None
         assert got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        pd.Series([3, 0, 2, 0, 1]),  # every id from 0: a RangeIndex, no gaps
+        pd.Series([7, 5, 9, 5]),  # gaps and an offset
+        pd.Series([-2, 4, 1], dtype=np.int32),
+        pd.Series([10, 12], dtype=np.uint16),
+        pd.Series([0, 10**12, 5]),  # too sparse for slots: factorised
+        pd.Series(["C2", "C1", "C2"], dtype="str"),
+        pd.Series(pd.Categorical(["b", "a", "b"], categories=["a", "b", "c"])),
+        pd.Series([True, False, True]),
+        pd.Series([True, True]),
+        pd.Series([False]),
+    ],
+)
+def test_factorize_slots_agree_with_factorize(labels: pd.Series) -> None:
+    codes, slots, present = factorize_slots(labels)
+    assert slots[codes].tolist() == labels.tolist()  # every row keeps its label
+    _, expected_uniques = factorize(labels)
+    used = slots if present is None else slots[present]
+    assert used.tolist() == expected_uniques.tolist()
+    if present is not None:
+        assert present.sum() == len(expected_uniques)
+        np.testing.assert_array_equal(present, np.isin(slots, labels))
+
+
+def test_factorize_slots_of_int64_ids_are_a_range_index() -> None:
+    _, slots, present = factorize_slots(pd.Series([4, 2, 3, 2]))
+    assert isinstance(slots, pd.RangeIndex)
+    assert (slots.start, slots.stop) == (2, 5)
+    assert present is None
+
+
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=80))
+def test_factorize_slots_any_ints(values: list[int]) -> None:
+    labels = pd.Series(values, dtype=np.int64)
+    codes, slots, present = factorize_slots(labels)
+    assert slots[codes].tolist() == values
+    used = slots if present is None else slots[present]
+    assert used.tolist() == sorted(set(values))
+
+
+@pytest.mark.parametrize("values", [[True, False, True], [True, True], [False, False], [False]])
+def test_factorize_bools_like_pandas(values: list[bool]) -> None:
+    codes, uniques = factorize(pd.Series(values))
+    expected_codes, expected_uniques = pd.factorize(pd.Series(values), sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert uniques.dtype == bool

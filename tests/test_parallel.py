@@ -13,8 +13,10 @@ from bbmkit._kernels import (
     decayed_points,
     gather,
     group_count,
+    group_max,
     group_presence,
     group_sum,
+    group_top_k_sum,
     parallel,
 )
 
@@ -105,6 +107,13 @@ def test_chunked_kernels_equal_numpy(
     np.testing.assert_array_equal(
         group_presence(codes[:50], groups), np.isin(np.arange(groups), codes[:50])
     )
+    np.testing.assert_array_equal(
+        group_max(codes, values, groups),
+        pd.Series(values).groupby(codes).max().reindex(range(groups)).to_numpy(),
+    )
+    ties = np.round(values)  # many ties: one maximal row removed per group and round
+    expected_top3 = [np.sort(ties[codes == g])[::-1][:3].sum() for g in range(groups)]
+    np.testing.assert_allclose(group_top_k_sum(codes, ties, groups, 3), expected_top3)
     table = rng.permutation(groups).astype(np.intp)
     np.testing.assert_array_equal(gather(table, codes), table[codes])
     times = rng.uniform(0, 180, n)

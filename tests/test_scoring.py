@@ -97,6 +97,28 @@ def test_datetimes_naive_and_tz_aware() -> None:
         model.score(naive.assign(timestamp=[0.0, 1.0]), as_of="2026-01-01")
 
 
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("tz", [None, "UTC", "Asia/Tokyo"])
+def test_datetimes_in_any_unit_and_zone_score_alike(unit: str, tz: str | None) -> None:
+    stamps = pd.to_datetime(["2026-01-01 06:00", "2026-01-31 06:00", "2026-02-10 18:30"])
+    if tz is not None:
+        stamps = stamps.tz_localize(tz)
+    events = pd.DataFrame(
+        {
+            "contact_id": ["a", "a", "b"],
+            "event_type": ["seminar", "download", "seminar"],
+            "timestamp": stamps.as_unit(unit),
+        }
+    )
+    model = ScoringModel(POINTS, half_life=pd.Timedelta(days=30))
+    as_of = pd.Timestamp("2026-03-02 06:00", tz=tz)
+    scores = model.score(events, as_of=as_of)
+    assert scores["a"] == pytest.approx(30 * 0.25 + 15 * 0.5)
+    assert scores["b"] == pytest.approx(30 * 0.5 ** ((19 + 11.5 / 24) / 30))
+    # an as_of before the second event drops it, whatever the unit
+    assert model.score(events, as_of=stamps[1] - pd.Timedelta(seconds=1)).index.tolist() == ["a"]
+
+
 def test_categorical_and_custom_columns() -> None:
     events = pd.DataFrame(
         {

@@ -18,7 +18,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._kernels import byte_matrix, gather, group_count, group_presence, string_keys
+from bbmkit._kernels import (
+    byte_matrix,
+    gather,
+    group_count,
+    group_presence,
+    minmax,
+    string_keys,
+)
 from bbmkit._validation import NS_PER_DAY
 
 __all__ = ["NS_PER_DAY", "factorize", "factorize_slots", "positions", "repeated"]
@@ -35,6 +42,8 @@ def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
     """
     if isinstance(labels.dtype, pd.CategoricalDtype):
         return _factorize_categorical(labels)
+    if labels.dtype == np.bool_ and len(labels):
+        return _factorize_bools(labels.to_numpy())
     if labels.dtype.kind in "iu" and len(labels):
         dense = _factorize_dense_ints(labels.to_numpy())
         if dense is not None:
@@ -61,17 +70,10 @@ def factorize_slots(
     row (the most expensive step of factorising a long log).
     """
     if labels.dtype.kind in "iu" and len(labels):
-        values = labels.to_numpy()
-        low, high = int(values.min()), int(values.max())
-        span = high - low + 1
-        if span <= max(4 * values.size, 1024):
-            offsets = (
-                values.astype(np.intp, copy=False)
-                if low == 0
-                else (values - low).astype(np.intp, copy=False)
-            )
-            present = group_presence(offsets, span)
-            slots = pd.Index(np.arange(low, high + 1, dtype=values.dtype))
+        dense = _dense_offsets(labels.to_numpy())
+        if dense is not None:
+            offsets, low, present = dense
+            slots = _int_range(low, present.size, labels.dtype)
             return offsets, slots, None if present.all() else present
     codes, uniques = factorize(labels)
     return codes, uniques, None
@@ -81,6 +83,8 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
     """Position of each target in ``index`` (unique), -1 where absent: ``Index.get_indexer``."""
     if index.is_(targets):
         return np.arange(len(index), dtype=np.intp)
+    if isinstance(index, pd.RangeIndex) and targets.dtype.kind in "iu":
+        return np.asarray(index.get_indexer(targets), dtype=np.intp)  # arithmetic, no table
     keyed = _string_keys([index, targets])
     if keyed is None and index.dtype.kind in "iu" and targets.dtype.kind in "iu":
         keyed = _int_keys(index.to_numpy(), targets.to_numpy())
@@ -96,6 +100,8 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
 
 def repeated(index: pd.Index) -> npt.NDArray[np.bool_] | None:
     """Rows whose label occurs more than once (``duplicated(keep=False)``), ``None`` if unique."""
+    if isinstance(index, pd.RangeIndex) or _strictly_increasing(index):
+        return None
     keyed = _string_keys([index])
     if keyed is None and index.dtype.kind in "iu":
         keyed = _int_keys(index.to_numpy())
@@ -108,15 +114,29 @@ def repeated(index: pd.Index) -> npt.NDArray[np.bool_] | None:
     return np.asarray(counts[keys] > 1)
 
 
+def _strictly_increasing(index: pd.Index) -> bool:
+    """Sorted without ties (so unique), by one vectorised pass for numbers, e.g. score output."""
+    if index.dtype.kind not in "iuf" or len(index) < 2:
+        return False
+    values = index.to_numpy()
+    return bool((values[1:] > values[:-1]).all())
+
+
 def _int_keys(*arrays: npt.NDArray[np.integer]) -> tuple[list[npt.NDArray[np.int64]], int] | None:
     """Integer ids as offsets from the smallest, in one key space."""
     if not all(a.size for a in arrays):
         return None
-    low = min(int(a.min()) for a in arrays)
-    high = max(int(a.max()) for a in arrays)
+    bounds = [minmax(a) for a in arrays]
+    low = min(b[0] for b in bounds)
+    high = max(b[1] for b in bounds)
     if high - low >= 1 << 62:
         return None
-    return [a.astype(np.int64) - low for a in arrays], high - low + 1
+    # one pass per array, none when the ids are int64 from 0 already
+    keys = [
+        np.asarray(a, dtype=np.int64) if low == 0 else np.subtract(a, low, dtype=np.int64)
+        for a in arrays
+    ]
+    return keys, high - low + 1
 
 
 def _factorize_keys(
@@ -212,7 +232,31 @@ def _factorize_dense_ints(
     Typical CRM integer keys are dense; ``None`` when the range is too sparse
     for an offset table to pay off.
     """
-    low, high = int(values.min()), int(values.max())
+    dense = _dense_offsets(values)
+    if dense is None:
+        return None
+    offsets, low, present = dense
+    if present.all():  # every id in the range occurs: the offsets are the codes
+        return offsets, _int_range(low, present.size, values.dtype)
+    remap = np.cumsum(present) - 1
+    uniques = np.arange(low, low + present.size, dtype=values.dtype)[present]
+    return gather(remap, offsets), pd.Index(uniques)
+
+
+def _factorize_bools(values: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    """False before True, as sorting puts them; no hashing."""
+    has_true = bool(values.any())
+    has_false = not bool(values.all())
+    if has_true and has_false:
+        return values.astype(np.intp), pd.Index([False, True])
+    return np.zeros(values.size, dtype=np.intp), pd.Index([has_true])
+
+
+def _dense_offsets(
+    values: npt.NDArray[np.integer],
+) -> tuple[npt.NDArray[np.intp], int, npt.NDArray[np.bool_]] | None:
+    """Offsets from the smallest id, the smallest id and which offsets occur; ``None`` if sparse."""
+    low, high = minmax(values)
     span = high - low + 1
     if span > max(4 * values.size, 1024):
         return None
@@ -222,12 +266,14 @@ def _factorize_dense_ints(
         if low == 0
         else (values - low).astype(np.intp, copy=False)
     )
-    present = group_presence(offsets, span)
-    if present.all():  # every id in the range occurs: the offsets are the codes
-        return offsets, pd.Index(np.arange(low, high + 1, dtype=values.dtype))
-    remap = np.cumsum(present) - 1
-    uniques = np.arange(low, high + 1, dtype=values.dtype)[present]
-    return gather(remap, offsets), pd.Index(uniques)
+    return offsets, low, group_presence(offsets, span)
+
+
+def _int_range(low: int, size: int, dtype: Any) -> pd.Index:
+    """The ids ``low .. low + size - 1``: a RangeIndex (no memory, O(1) lookups) for int64."""
+    if np.dtype(dtype) == np.int64:
+        return pd.RangeIndex(low, low + size)
+    return pd.Index(np.arange(low, low + size, dtype=dtype))
 
 
 def _factorize_categorical(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:

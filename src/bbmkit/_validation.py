@@ -16,8 +16,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._kernels import any_equal, divided
 
 NS_PER_DAY = 86_400 * 10**9
+_NAT = np.iinfo(np.int64).min
 
 __all__ = [
     "as_bool_array",
@@ -223,6 +225,17 @@ def check_no_missing(column: pd.Series, name: str) -> None:
         )
 
 
+def _utc_nanoseconds(column: pd.Series) -> npt.NDArray[np.int64]:
+    """Nanoseconds since the epoch (UTC) of a datetime column: a view when stored in ns."""
+    values = column.array
+    if getattr(values, "unit", None) == "ns" and hasattr(values, "asi8"):
+        # tz-aware datetimes are stored in UTC; NaT is the int64 minimum
+        return np.asarray(values.asi8)
+    if getattr(column.dtype, "tz", None) is not None:
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    return column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
 def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], Any]:
     """Times as float days since the epoch (datetimes) or as given (numbers of days).
 
@@ -232,12 +245,12 @@ def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64]
     """
     dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        check_no_missing(column, name)
         tz = getattr(dtype, "tz", None)
-        naive = column.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else column
-        ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        ns = _utc_nanoseconds(column)
+        if any_equal(ns, _NAT):
+            check_no_missing(column, name)
         # float days since the epoch keep ~10 microsecond precision for centuries
-        return ns / NS_PER_DAY, tz
+        return divided(ns, NS_PER_DAY), tz
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         days = column.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(days)

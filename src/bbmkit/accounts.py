@@ -239,14 +239,15 @@ def rollup(
 def _rollup_frame(data: _Accounts, k: int) -> pd.DataFrame:
     n_contacts = group_count(data.codes, data.n)
     total_ = group_sum(data.codes, data.scores, data.n)
+    best = group_max(data.codes, data.scores, data.n)
     return pd.DataFrame(
         {
             "n_contacts": n_contacts,
             "n_scored": group_count(data.codes, data.n, data.scored),
             "total": total_,
-            "max": group_max(data.codes, data.scores, data.n),
+            "max": best,
             "mean": total_ / n_contacts,
-            f"top{k}_total": group_top_k_sum(data.codes, data.scores, data.n, k),
+            f"top{k}_total": group_top_k_sum(data.codes, data.scores, data.n, k, best=best),
         },
         index=data.ids,
     )

@@ -627,13 +627,17 @@ class ScoringModel:
 
     def _partial_codes(
         self, partial: pd.DataFrame, contact: str, event: str
-    ) -> tuple[npt.NDArray[np.intp], pd.Index, npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    ) -> tuple[
+        npt.NDArray[np.intp], pd.Index, npt.NDArray[np.integer[Any]], npt.NDArray[np.float64]
+    ]:
         frame = check_frame(partial, name="partial")
         require_columns(frame, [contact, event, "points"], name="partial")
         check_no_missing(frame[contact], contact)
         codes, ids = factorize(frame[contact])
         type_codes = _type_codes(frame[event], event, list(self.points))
-        points = frame["points"].to_numpy(dtype=np.float64, na_value=np.nan)
+        points: npt.NDArray[np.float64] = frame["points"].to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
         if not np.isfinite(points).all():
             raise ValidationError("partial has missing or infinite points")
         return codes, ids, type_codes, points
@@ -810,7 +814,8 @@ def _times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], _Cloc
     return days, _Clock(is_datetime=tz is not False, tz=None if tz is False else tz)
 
 
-def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.intp]:
+def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.integer[Any]]:
+    """Index into ``types`` of every event, in the smallest integer type that holds it."""
     known = pd.Index(types, dtype=object)
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
@@ -819,19 +824,26 @@ def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[n
         if (lookup < 0).any():  # only then find out whether an unknown category is used
             used = np.bincount(codes.astype(np.intp) + 1, minlength=len(lookup) + 1)[1:] > 0
             unknown = list(column.cat.categories[used & (lookup < 0)])
-        # small code type: the lookup output is read again by every later pass
-        type_codes = lookup.astype(np.intp)[codes]
+        if np.array_equal(lookup, np.arange(len(lookup))):
+            type_codes = codes  # categories in the order of the points: no pass at all
+        else:
+            # small code type: the lookup output is read again by every later pass
+            type_codes = lookup.astype(_small_code_type(len(types)))[codes]
     else:
         codes, uniques = pd.factorize(column)
         lookup = known.get_indexer(pd.Index(uniques, dtype=object))
         unknown = list(pd.Index(uniques)[lookup < 0])
-        type_codes = lookup[codes]
+        type_codes = lookup.astype(_small_code_type(len(types)))[codes]
     if unknown:
         raise ValidationError(
             f"column {name!r} has event type(s) with no points: {_listed(sorted(map(str, unknown)))} "
             f"(points are given for: {_listed(types)})"
         )
-    return type_codes.astype(np.intp, copy=False)
+    return type_codes
+
+
+def _small_code_type(n: int) -> type[np.integer[Any]]:
+    return np.int8 if n <= 127 else np.int16 if n <= 32_767 else np.intp
 
 
 @attrs.frozen
@@ -840,7 +852,7 @@ class _Log:
 
     contact_codes: npt.NDArray[np.intp]
     contacts: pd.Index
-    type_codes: npt.NDArray[np.intp]
+    type_codes: npt.NDArray[np.integer[Any]]
     time_days: npt.NDArray[np.float64]
     clock: _Clock
     as_of_days: float
@@ -869,7 +881,8 @@ class _Log:
         )
 
     def points_of(self, model: ScoringModel) -> npt.NDArray[np.float64]:
-        return np.array(list(model.points.values()), dtype=np.float64)[self.type_codes]
+        points = np.array(list(model.points.values()), dtype=np.float64)
+        return np.take(points, self.type_codes)
 
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
         points = np.array(list(model.points.values()), dtype=np.float64)

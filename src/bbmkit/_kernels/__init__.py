@@ -4,6 +4,7 @@ Every kernel has a slow pure-Python reference in ``tests/reference.py`` that
 it is compared with on seeded random data.
 """
 
+from bbmkit._kernels.elementwise import any_equal, divided, minmax
 from bbmkit._kernels.fit import weighted_contributions, weighted_fit
 from bbmkit._kernels.groupby import (
     gather,
@@ -26,9 +27,11 @@ from bbmkit._kernels.strings import byte_matrix, string_keys
 
 __all__ = [
     "DecayKind",
+    "any_equal",
     "byte_matrix",
     "decay_factor",
     "decayed_points",
+    "divided",
     "first_crossing",
     "gather",
     "group_count",
@@ -37,6 +40,7 @@ __all__ = [
     "group_presence",
     "group_sum",
     "group_top_k_sum",
+    "minmax",
     "pair_sums",
     "scores_from_values",
     "string_keys",

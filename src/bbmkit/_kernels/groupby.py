@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +24,7 @@ __all__ = [
 
 T = TypeVar("T", bound=np.generic)
 
-IntArray = npt.NDArray[np.intp] | npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer[Any]]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -52,7 +52,12 @@ def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
 def group_presence(codes: IntArray, n_groups: int) -> npt.NDArray[np.bool_]:
     """Whether each group has a row: a scatter of ``True``, cheaper than counting."""
     present = np.zeros(n_groups, dtype=bool)
-    present[codes] = True
+
+    def chunk(s: slice) -> None:
+        # threads may store True into the same byte: no read-modify-write, so no race
+        present[codes[s]] = True
+
+    run_chunks(chunk, elementwise_slices(codes.shape[0]))
     return present
 
 
@@ -77,32 +82,56 @@ def _add(parts: list[npt.NDArray[T]]) -> npt.NDArray[T]:
 
 def group_max(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     """Maximum of ``values`` per group (-inf for an empty group)."""
+    # single-threaded: ufunc.at holds the GIL, so partial tables on threads would not help
     out = np.full(n_groups, -np.inf)
     np.maximum.at(out, codes, values)
     return out
 
 
-def group_top_k_sum(codes: IntArray, values: FloatArray, n_groups: int, k: int) -> FloatArray:
+def group_top_k_sum(
+    codes: IntArray,
+    values: FloatArray,
+    n_groups: int,
+    k: int,
+    *,
+    best: FloatArray | None = None,
+) -> FloatArray:
     """Sum of the ``k`` largest values per group (all of them if fewer).
 
     Takes the group maximum ``k`` times, removing one maximal row per group
     each round: ``k`` passes of ``O(n)`` instead of an ``O(n log n)`` sort,
-    which is faster for the small ``k`` a handover rule needs.
+    which is faster for the small ``k`` a handover rule needs. ``best``, the
+    :func:`group_max` of the same values when the caller has it, saves the
+    first pass.
     """
     n = values.shape[0]
-    work = values.astype(np.float64, copy=True)
+    work = values
     total = np.zeros(n_groups)
     for round_ in range(k):  # a loop over k, never over rows
-        best = group_max(codes, work, n_groups)
+        if best is None:
+            best = group_max(codes, work, n_groups)
         found = best > -np.inf
         total[found] += best[found]
         if round_ == k - 1 or not found.any():
             break
-        candidates = np.flatnonzero(work == best[codes])
+        candidates = _rows_at_max(codes, work, best)
         first = np.full(n_groups, n, dtype=np.intp)
         np.minimum.at(first, codes[candidates], candidates)
+        if work is values:  # copy on first write: the caller's values stay as they are
+            work = values.copy()
         work[first[first < n]] = -np.inf
+        best = None
     return total
+
+
+def _rows_at_max(codes: IntArray, values: FloatArray, best: FloatArray) -> npt.NDArray[np.intp]:
+    """Rows whose value equals their group's ``best`` (ascending)."""
+
+    def chunk(s: slice) -> npt.NDArray[np.intp]:
+        hits = np.flatnonzero(values[s] == best[codes[s]])
+        return hits + (s.start or 0)
+
+    return np.concatenate(run_chunks(chunk, elementwise_slices(values.shape[0])))
 
 
 def group_median(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:

@@ -17,12 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["elementwise_slices", "num_threads", "reduce_slices", "run_chunks", "split"]
+__all__ = ["blocks", "elementwise_slices", "num_threads", "reduce_slices", "run_chunks", "split"]
 
 T = TypeVar("T")
 
 MIN_ROWS = 1 << 21  # below ~2M rows the hand-off to threads costs more than it saves
 REDUCE_CHUNKS = 2
+BLOCK_ROWS = 1 << 16  # 512 KiB of float64: temporaries of this size stay in L2 cache
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -57,6 +58,12 @@ def run_chunks(fn: Callable[[slice], T], slices: list[slice]) -> list[T]:
     if threads == 1 or len(slices) == 1:
         return [fn(s) for s in slices]
     return list(_get_pool(threads).map(fn, slices))
+
+
+def blocks(rows: slice) -> list[slice]:
+    """``rows`` (a slice with explicit bounds) cut into cache-sized blocks."""
+    start, stop = rows.start or 0, rows.stop
+    return [slice(i, min(i + BLOCK_ROWS, stop)) for i in range(start, stop, BLOCK_ROWS)]
 
 
 def elementwise_slices(n: int) -> list[slice]:

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bbmkit._kernels.groupby import FloatArray, IntArray, group_sum
-from bbmkit._kernels.parallel import elementwise_slices, run_chunks
+from bbmkit._kernels.parallel import blocks, elementwise_slices, run_chunks
 
 __all__ = [
     "DecayKind",
@@ -56,11 +56,21 @@ def decayed_points(
     """
     out = np.empty(time_days.shape[0], dtype=np.float64)
 
-    def chunk(s: slice) -> None:
-        value = points[type_codes[s]]
-        if kind != "none":
-            value *= decay_factor(as_of_days - time_days[s], kind, scale)
-        out[s] = value
+    def chunk(rows: slice) -> None:
+        # cache-sized blocks written in place: no log-sized temporaries to allocate and fault in
+        for s in blocks(rows):
+            block = out[s]
+            if kind == "none":
+                np.take(points, type_codes[s], out=block)
+                continue
+            np.subtract(as_of_days, time_days[s], out=block)
+            block *= -1.0 / scale  # the same operations, in the same order, as decay_factor
+            if kind == "exponential":
+                np.exp2(block, out=block)
+            else:
+                block += 1.0
+                np.maximum(block, 0.0, out=block)
+            block *= np.take(points, type_codes[s])
 
     run_chunks(chunk, elementwise_slices(out.shape[0]))
     return out
