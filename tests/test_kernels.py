@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bbmkit._kernels import group_count, weighted_contributions, weighted_fit
+from bbmkit._kernels import first_crossing, group_count, weighted_contributions, weighted_fit
 from tests import reference
 
 
@@ -58,3 +58,20 @@ def test_factorize_paths_agree(seed: int) -> None:
         codes, uniques = factorize(pd.Series(values))
         assert list(uniques) == sorted(set(values.tolist()))
         assert (np.asarray(uniques)[codes] == values).all()
+
+
+def test_first_crossing_flat_and_falling_segments() -> None:
+
+    # group 0 starts below (flat): 0; group 1 falls from 10 at slope -2: crosses 4 at 3;
+    # group 2 is flat at 10 until a kink at 5 starts a fall of -1: crosses 4 at 11;
+    # group 3 is flat above the threshold throughout: inf
+    got = first_crossing(
+        value0=np.array([1.0, 10.0, 10.0, 9.0]),
+        slope0=np.array([0.0, -2.0, 0.0, 0.0]),
+        threshold=np.array([4.0, 4.0, 4.0, 4.0]),
+        kink_group=np.array([2]),
+        kink_x=np.array([5.0]),
+        kink_slope=np.array([-1.0]),
+        x_end=100.0,
+    )
+    np.testing.assert_allclose(got, [0.0, 3.0, 11.0, np.inf])

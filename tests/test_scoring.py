@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bbmkit import ScoringModel, ValidationError, ValidationTypeError, grade
+from bbmkit import EventLog, ScoringModel, ValidationError, ValidationTypeError, grade
 from tests import reference
 
 POINTS = {"web_visit": 5.0, "download": 15.0, "seminar": 30.0, "unsubscribe": -50.0}
@@ -582,3 +582,138 @@ def test_days_are_never_negative_zero() -> None:
     days = ScoringModel(POINTS, half_life=5).time_to_threshold(events, 50)["days"]
     assert days.iloc[0] == 0.0
     assert not np.signbit(days.iloc[0])
+
+
+# --------------------------------------------------------------------------
+# EventLog: map once, score many
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_event_log_gives_what_the_frame_gives(seed: int) -> None:
+    events, model, as_of = _random_log(seed)
+    if seed % 3 == 1:
+        events["event_type"] = events["event_type"].astype("category")
+    if seed % 3 == 2:
+        events["contact_id"] = events["contact_id"].map(lambda i: f"C{i:04d}").astype("str")
+    before = events.copy()
+    prepared = EventLog.from_frame(events)
+    pd.testing.assert_series_equal(
+        model.score(prepared, as_of=as_of), model.score(events, as_of=as_of), check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        model.ledger(prepared, as_of=as_of), model.ledger(events, as_of=as_of), check_exact=True
+    )
+    dates = [as_of / 2, as_of, 250.0]
+    pd.testing.assert_frame_equal(model.history(prepared, dates), model.history(events, dates))
+    pd.testing.assert_frame_equal(
+        model.time_to_threshold(prepared, 20, as_of=as_of),
+        model.time_to_threshold(events, 20, as_of=as_of),
+    )
+    pd.testing.assert_frame_equal(
+        model.partial(prepared, as_of=as_of), model.partial(events, as_of=as_of)
+    )
+    pd.testing.assert_frame_equal(events, before)  # nothing mutated
+
+
+def test_event_log_serves_several_models() -> None:
+    events = log([("a", "web_visit", 0.0), ("a", "seminar", 10.0), ("b", "download", 20.0)])
+    prepared = EventLog.from_frame(events)
+    assert prepared.event_types == ["download", "seminar", "web_visit"]
+    assert prepared.n_events == 3
+    assert prepared.contacts.tolist() == ["a", "b"]
+    assert ScoringModel(POINTS).score(prepared).to_dict() == {"a": 35.0, "b": 15.0}
+    # a model whose points list the types in another order, and more of them
+    other = ScoringModel({"seminar": 1.0, "extra": 7.0, "download": 2.0, "web_visit": 3.0})
+    assert other.score(prepared).to_dict() == {"a": 4.0, "b": 2.0}
+    # a type of the log that a model has no points for is an error for that model only
+    with pytest.raises(ValidationError, match=r"event type\(s\) with no points: 'download'"):
+        ScoringModel({"web_visit": 1.0, "seminar": 1.0}).score(prepared)
+
+
+def test_event_log_unused_categories_need_no_points() -> None:
+    events = log([("a", "web_visit", 0.0)])
+    events["event_type"] = pd.Categorical(events["event_type"], categories=["web_visit", "other"])
+    prepared = EventLog.from_frame(events)
+    assert prepared.event_types == ["web_visit"]
+    assert ScoringModel({"web_visit": 2.0}).score(prepared).to_dict() == {"a": 2.0}
+
+
+def test_event_log_with_contacts_scores_every_contact_in_order() -> None:
+    events = log([("a", "web_visit", 0.0), ("a", "seminar", 10.0), ("c", "download", 20.0)])
+    contacts = pd.Index(["d", "c", "b", "a"], name="ignored")
+    prepared = EventLog.from_frame(events, contacts=contacts)
+    model = ScoringModel(POINTS, half_life=10)
+    score = model.score(prepared)
+    assert score.index.tolist() == ["d", "c", "b", "a"]
+    assert score.index.name == "contact_id"
+    expected = model.score(events).reindex(score.index, fill_value=0.0)
+    pd.testing.assert_series_equal(score, expected)
+    # an as_of before some events keeps every contact, at 0 where nothing happened yet
+    early = model.score(prepared, as_of=5)
+    assert early.to_dict() == {"d": 0.0, "c": 0.0, "b": 0.0, "a": 5.0 * 0.5**0.5}
+    history = model.history(prepared, [5, 20])
+    assert history.index.tolist() == ["d", "c", "b", "a"]
+    assert history.loc["d"].tolist() == [0.0, 0.0]
+    ledger = model.ledger(prepared)
+    assert set(ledger["contact_id"]) == {"a", "c"}
+
+
+@given(event_rows, models, st.sets(st.sampled_from(list("wxyz"))))
+def test_property_event_log_with_contacts_equals_reindexed_scores(
+    rows: list[tuple[str, str, float]], model: ScoringModel, extra: set[str]
+) -> None:
+    events = log(rows)
+    everyone = sorted(set(events["contact_id"]) | extra, reverse=True)
+    got = model.score(EventLog.from_frame(events, contacts=everyone))
+    expected = model.score(events).reindex(pd.Index(everyone, name="contact_id"), fill_value=0.0)
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+def test_event_log_with_integer_contacts_uses_the_fast_match() -> None:
+    rng = np.random.default_rng(2)
+    events = pd.DataFrame(
+        {
+            "contact_id": rng.integers(0, 50, 400),
+            "event_type": rng.choice(list(POINTS), 400),
+            "timestamp": rng.uniform(0, 30, 400),
+        }
+    )
+    contacts = pd.RangeIndex(60)
+    got = ScoringModel(POINTS).score(EventLog.from_frame(events, contacts=contacts))
+    expected = ScoringModel(POINTS).score(events).reindex(contacts, fill_value=0.0)
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+
+
+def test_event_log_invalid_input() -> None:
+    events = log([("a", "web_visit", 0.0), ("b", "seminar", 1.0)])
+    with pytest.raises(ValidationError, match="column 'who' is missing from events"):
+        EventLog.from_frame(events, contact="who")
+    with pytest.raises(ValidationTypeError, match="contact must be a column name"):
+        EventLog.from_frame(events, contact=3)  # type: ignore[arg-type]
+    with pytest.raises(
+        ValidationError, match=r"1 event\(s\) of contacts that are not in contacts \(first: 'b'\)"
+    ):
+        EventLog.from_frame(events, contacts=["a", "c"])
+    with pytest.raises(ValidationError, match=r"contacts has 2 repeated id\(s\) \(first: 'a'\)"):
+        EventLog.from_frame(events, contacts=["a", "b", "a"])
+    with pytest.raises(ValidationError, match="contacts has missing ids"):
+        EventLog.from_frame(events, contacts=["a", "b", None])
+    with pytest.raises(ValidationTypeError, match="contacts must be an Index"):
+        EventLog.from_frame(events, contacts="ab")
+    with pytest.raises(ValidationError, match="'timestamp' has 1 missing"):
+        EventLog.from_frame(events.assign(timestamp=[0.0, np.nan]))
+    with pytest.raises(ValidationError, match="'event_type' has 1 missing"):
+        EventLog.from_frame(events.assign(event_type=["web_visit", None]))
+
+
+def test_event_log_repr_and_empty_log() -> None:
+    stamps = pd.to_datetime(["2026-01-01", "2026-01-02"]).tz_localize("Asia/Tokyo")
+    events = pd.DataFrame(
+        {"contact_id": [1, 2], "event_type": ["seminar"] * 2, "timestamp": stamps}
+    )
+    assert repr(EventLog.from_frame(events)) == (
+        "EventLog(2 events, 2 contacts, 1 event types, datetimes (Asia/Tokyo))"
+    )
+    empty = EventLog.from_frame(log([]).astype({"timestamp": float}))
+    assert empty.n_events == 0
+    assert ScoringModel(POINTS).score(empty).empty

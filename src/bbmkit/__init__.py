@@ -79,7 +79,7 @@ from bbmkit.icp import (
     suggest_profile,
 )
 from bbmkit.markov import AbsorbingChain, absorbing_chain, stage_transitions
-from bbmkit.scoring import ScoringModel, grade
+from bbmkit.scoring import EventLog, ScoringModel, grade
 from bbmkit.stats import min_trials, proportion_ci
 
 __version__ = "0.1.0.dev0"
@@ -100,6 +100,7 @@ __all__ = [
     "Criterion",
     "Diagnosis",
     "Equals",
+    "EventLog",
     "Funnel",
     "ICPProfile",
     "Not",

@@ -28,14 +28,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._convert import NS_PER_DAY, factorize, factorize_slots
+from bbmkit._convert import NS_PER_DAY, factorize, factorize_slots, positions, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import (
     DecayKind,
     decay_factor,
     decayed_points,
     first_crossing,
-    group_count,
     group_presence,
     group_sum,
     pair_sums,
@@ -50,7 +49,7 @@ from bbmkit._validation import (
     times_as_days,
 )
 
-__all__ = ["ScoringModel", "grade"]
+__all__ = ["EventLog", "ScoringModel", "grade"]
 
 _MAX_LISTED = 8
 
@@ -407,8 +406,10 @@ class ScoringModel:
         )
         resolved = [base.resolve_as_of(d) for d in marks]
         last = max(resolved)
-        known = base.contact_codes[base.time_days <= last]
-        present = group_count(known, len(base.contacts)) > 0
+        if base.keep_contacts:
+            present = np.ones(len(base.contacts), dtype=bool)
+        else:
+            present = group_presence(base.contact_codes[base.time_days <= last], len(base.contacts))
         remap = np.cumsum(present) - 1
         columns = []
         for when in resolved:  # a loop over dates, not rows
@@ -748,6 +749,11 @@ class ScoringModel:
         keep_all: bool = False,
         slots: bool = False,
     ) -> _Log:
+        if isinstance(events, EventLog):
+            log = events._for_model(self)
+            if keep_all:
+                return log
+            return log.cut(log.resolve_as_of(as_of) if as_of is not None else None)
         frame = check_frame(events, name="events")
         require_columns(frame, [contact, event, time], name="events")
         for column in (contact, event):
@@ -816,30 +822,43 @@ def _times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], _Cloc
 
 def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.integer[Any]]:
     """Index into ``types`` of every event, in the smallest integer type that holds it."""
-    known = pd.Index(types, dtype=object)
+    codes, labels = _event_codes(column)
+    return _map_types(codes, labels, None, name, types)
+
+
+def _event_codes(column: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
+    """Codes of a (non-missing) event type column and the labels they stand for."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        lookup = known.get_indexer(pd.Index(column.cat.categories.astype(object)))
-        unknown = []
-        if (lookup < 0).any():  # only then find out whether an unknown category is used
-            used = np.bincount(codes.astype(np.intp) + 1, minlength=len(lookup) + 1)[1:] > 0
-            unknown = list(column.cat.categories[used & (lookup < 0)])
-        if np.array_equal(lookup, np.arange(len(lookup))):
-            type_codes = codes  # categories in the order of the points: no pass at all
-        else:
-            # small code type: the lookup output is read again by every later pass
-            type_codes = lookup.astype(_small_code_type(len(types)))[codes]
-    else:
-        codes, uniques = pd.factorize(column)
-        lookup = known.get_indexer(pd.Index(uniques, dtype=object))
-        unknown = list(pd.Index(uniques)[lookup < 0])
-        type_codes = lookup.astype(_small_code_type(len(types)))[codes]
+        return column.cat.codes.to_numpy(), pd.Index(column.cat.categories.astype(object))
+    codes, labels = factorize(column)
+    small = _small_code_type(len(labels))
+    return codes.astype(small, copy=False), pd.Index(labels.astype(object))
+
+
+def _map_types(
+    codes: npt.NDArray[np.integer[Any]],
+    labels: pd.Index,
+    counts: npt.NDArray[np.int64] | None,
+    name: str,
+    types: list[str],
+) -> npt.NDArray[np.integer[Any]]:
+    """Event codes over ``labels`` as indexes into a model's ``types``; unused labels may be unknown."""
+    lookup = pd.Index(types, dtype=object).get_indexer(labels)
+    unknown: list[object] = []
+    if (lookup < 0).any():  # only then find out whether an unknown label is used
+        if counts is None:
+            counts = np.bincount(codes.astype(np.intp), minlength=len(labels))
+        unknown = list(labels[(counts > 0) & (lookup < 0)])
     if unknown:
         raise ValidationError(
             f"column {name!r} has event type(s) with no points: {_listed(sorted(map(str, unknown)))} "
             f"(points are given for: {_listed(types)})"
         )
-    return type_codes
+    if np.array_equal(lookup, np.arange(len(lookup))):
+        return codes  # labels in the order of the points: no pass at all
+    # small code type: the mapped codes are read again by every later pass
+    mapped: npt.NDArray[np.integer[Any]] = lookup.astype(_small_code_type(len(types)))[codes]
+    return mapped
 
 
 def _small_code_type(n: int) -> type[np.integer[Any]]:
@@ -858,6 +877,8 @@ class _Log:
     as_of_days: float
     # with slot codes: which of ``contacts`` have events (None: all of them)
     present: npt.NDArray[np.bool_] | None = None
+    # a log mapped onto a given contact list keeps every contact, with or without events
+    keep_contacts: bool = False
 
     def resolve_as_of(self, as_of: object) -> float:
         return self.clock.to_days(as_of)
@@ -869,6 +890,14 @@ class _Log:
         keep = self.time_days <= as_of_days
         if keep.all():  # the common case of scoring now: nothing to cut
             return attrs.evolve(self, as_of_days=as_of_days)
+        if self.keep_contacts:
+            return attrs.evolve(
+                self,
+                contact_codes=self.contact_codes[keep],
+                type_codes=self.type_codes[keep],
+                time_days=self.time_days[keep],
+                as_of_days=as_of_days,
+            )
         present = group_presence(self.contact_codes[keep], len(self.contacts))
         remap = np.cumsum(present) - 1
         return _Log(
@@ -889,6 +918,212 @@ class _Log:
         return decayed_points(
             self.time_days, self.type_codes, points, self.as_of_days, model.decay, model._scale()
         )
+
+
+# --------------------------------------------------------------------------
+# a log mapped once, scored many times
+
+
+@attrs.frozen(repr=False, eq=False)
+class EventLog:
+    """An event log validated and mapped to integer codes once, to score many times.
+
+    Every :class:`ScoringModel` method takes an ``EventLog`` wherever it
+    takes an events DataFrame. Checking the columns, converting the times and
+    mapping contact ids and event types to codes is most of the cost of
+    scoring a large log; an ``EventLog`` pays it once for any number of
+    models, ``as_of`` dates, histories or ledgers. Build it with
+    :meth:`from_frame`; the column names given there name the outputs.
+
+    With ``contacts`` (every contact id, e.g. the CRM's contact table), event
+    ids are matched to that list instead of factorised, an event of an
+    unknown contact is an error, and scores cover every listed contact in its
+    order (0.0 for a contact without events), ready to align with the
+    contact table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import EventLog, ScoringModel
+    >>> events = pd.DataFrame({"contact_id": ["a", "a", "b"],
+    ...                        "event_type": ["visit", "demo", "visit"],
+    ...                        "timestamp": [0.0, 10.0, 20.0]})
+    >>> log = EventLog.from_frame(events)
+    >>> log
+    EventLog(3 events, 2 contacts, 2 event types, times in days)
+    >>> ScoringModel({"visit": 5, "demo": 50}).score(log).tolist()
+    [55.0, 5.0]
+    >>> ScoringModel({"visit": 5, "demo": 50}, half_life=10).score(log, as_of=10).tolist()
+    [52.5]
+    >>> everyone = EventLog.from_frame(events, contacts=["c", "b", "a"])
+    >>> ScoringModel({"visit": 5, "demo": 50}).score(everyone).to_dict()
+    {'c': 0.0, 'b': 5.0, 'a': 55.0}
+    """
+
+    _log: _Log
+    _event_types: pd.Index
+    _type_counts: npt.NDArray[np.int64]
+    contact: str
+    event: str
+    time: str
+
+    @classmethod
+    def from_frame(
+        cls,
+        events: pd.DataFrame,
+        *,
+        contact: str = "contact_id",
+        event: str = "event_type",
+        time: str = "timestamp",
+        contacts: pd.Index | pd.Series | Sequence[Any] | npt.NDArray[Any] | None = None,
+    ) -> EventLog:
+        """Validate and map an events DataFrame (the checks of :meth:`ScoringModel.score`).
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            Event log with a contact id, an event type and a time column.
+        contact, event, time : str
+            Column names; they also name the outputs of scoring the log.
+        contacts : Index, Series, array or sequence, optional
+            Every contact id (unique). Events are matched to it, and scores
+            cover all of its contacts in this order.
+
+        Returns
+        -------
+        EventLog
+
+        Raises
+        ------
+        ValidationError
+            Missing columns or values, bad times, duplicated ``contacts``, or
+            an event whose contact is not in ``contacts``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import EventLog
+        >>> events = pd.DataFrame({"who": [7, 7, 9], "what": ["visit"] * 3,
+        ...                        "when": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"])})
+        >>> EventLog.from_frame(events, contact="who", event="what", time="when").n_events
+        3
+        """
+        frame = check_frame(events, name="events")
+        for name, value in (("contact", contact), ("event", event), ("time", time)):
+            if not isinstance(value, str):
+                raise ValidationTypeError(f"{name} must be a column name (str), got {fmt(value)}")
+        require_columns(frame, [contact, event, time], name="events")
+        for column in (contact, event):
+            check_no_missing(frame[column], column)
+        times, clock = _times(frame[time], time)
+        event_codes, event_types = _event_codes(frame[event])
+        counts = np.bincount(event_codes.astype(np.intp), minlength=len(event_types))
+        if contacts is None:
+            contact_codes, ids = factorize(frame[contact])
+            keep_contacts = False
+        else:
+            ids = _contact_list(contacts)
+            contact_codes = positions(ids, pd.Index(frame[contact]))
+            unknown = contact_codes < 0
+            if unknown.any():
+                first = frame[contact].iloc[int(np.argmax(unknown))]
+                raise ValidationError(
+                    f"column {contact!r} has {int(unknown.sum())} event(s) of contacts that are not "
+                    f"in contacts (first: {fmt(first)})"
+                )
+            keep_contacts = True
+        log = _Log(
+            contact_codes=contact_codes,
+            contacts=ids.rename(contact),
+            type_codes=event_codes,
+            time_days=times,
+            clock=clock,
+            as_of_days=math.nan,
+            keep_contacts=keep_contacts,
+        )
+        return cls(log, event_types, counts, contact, event, time)
+
+    @property
+    def n_events(self) -> int:
+        """Number of events in the log.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import EventLog
+        >>> EventLog.from_frame(pd.DataFrame({"contact_id": [1], "event_type": ["x"],
+        ...                                   "timestamp": [0.0]})).n_events
+        1
+        """
+        return int(self._log.time_days.shape[0])
+
+    @property
+    def contacts(self) -> pd.Index:
+        """The contact ids of the log (sorted), or the ``contacts`` it was given.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import EventLog
+        >>> EventLog.from_frame(pd.DataFrame({"contact_id": [2, 1, 2], "event_type": ["x"] * 3,
+        ...                                   "timestamp": [0.0] * 3})).contacts.tolist()
+        [1, 2]
+        """
+        return self._log.contacts
+
+    @property
+    def event_types(self) -> list[Any]:
+        """The event types that occur in the log, sorted (category order for a categorical).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import EventLog
+        >>> EventLog.from_frame(pd.DataFrame({"contact_id": [1, 1], "event_type": ["b", "a"],
+        ...                                   "timestamp": [0.0, 1.0]})).event_types
+        ['a', 'b']
+        """
+        return list(self._event_types[self._type_counts > 0])
+
+    def __repr__(self) -> str:
+        clock = self._log.clock
+        kind = "times in days" if not clock.is_datetime else f"datetimes ({clock.tz or 'naive'})"
+        return (
+            f"EventLog({self.n_events:,} events, {len(self.contacts):,} contacts, "
+            f"{len(self.event_types)} event types, {kind})"
+        )
+
+    def _for_model(self, model: ScoringModel) -> _Log:
+        """The log with event codes mapped to ``model``'s point table (a copy-free view if aligned)."""
+        codes = _map_types(
+            self._log.type_codes,
+            self._event_types,
+            self._type_counts,
+            self.event,
+            list(model.points),
+        )
+        return attrs.evolve(self._log, type_codes=codes)
+
+
+def _contact_list(contacts: object) -> pd.Index:
+    if isinstance(contacts, pd.DataFrame | str | bytes):
+        raise ValidationTypeError(
+            f"contacts must be an Index, Series, array or sequence of ids, got {fmt(contacts)}"
+        )
+    try:
+        ids: pd.Index = pd.Index(contacts)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as err:
+        raise ValidationTypeError(
+            f"contacts must be an Index, Series, array or sequence of ids, got {fmt(contacts)}"
+        ) from err
+    if ids.hasnans:
+        raise ValidationError("contacts has missing ids")
+    dup = repeated(ids)
+    if dup is not None:
+        raise ValidationError(
+            f"contacts has {int(dup.sum())} repeated id(s) (first: {fmt(ids[int(np.argmax(dup))])})"
+        )
+    return ids
 
 
 # --------------------------------------------------------------------------

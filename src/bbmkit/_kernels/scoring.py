@@ -155,7 +155,11 @@ def first_crossing(
     if below.size:
         first = below[np.r_[True, groups[below][1:] != groups[below][:-1]]]
         g = groups[first]
-        # the function is linear on the segment, so interpolation is exact
-        out[g] = prev_x[first] + (threshold[g] - value_before[first]) / slope[first]
+        start, falling = prev_x[first], slope[first] < 0
+        # the function is linear on the segment, so interpolation is exact; a flat segment
+        # that ends below the threshold began below it (only the first can: value0 < threshold)
+        gap = np.where(falling, threshold[g] - value_before[first], 0.0)
+        cross = start + gap / np.where(falling, slope[first], 1.0)
+        out[g] = np.clip(cross, start, xs[first])
     out[value0 < threshold] = 0.0
     return out
