@@ -18,13 +18,15 @@ from bbmkit._kernels import (
     group_sum,
     group_top_k_sum,
     parallel,
+    weighted_fit,
 )
 
 
 @pytest.fixture
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every pass of more than a few rows split into chunks on the pool."""
+    """Make every pass of more than a few rows split into chunks on the pool, and in blocks."""
     monkeypatch.setattr(parallel, "MIN_ROWS", 8)
+    monkeypatch.setattr(parallel, "BLOCK_ROWS", 7)
 
 
 @pytest.mark.parametrize(
@@ -114,6 +116,15 @@ def test_chunked_kernels_equal_numpy(
     ties = np.round(values)  # many ties: one maximal row removed per group and round
     expected_top3 = [np.sort(ties[codes == g])[::-1][:3].sum() for g in range(groups)]
     np.testing.assert_allclose(group_top_k_sum(codes, ties, groups, 3), expected_top3)
+    matches = rng.random((n, 3)) < 0.5
+    weights = np.array([3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(
+        weighted_fit(matches, weights), np.minimum((matches * (weights / 6.0)).sum(axis=1), 1.0)
+    )
+    ages = rng.uniform(0, 9, n)
+    for kind, factor in (("none", np.ones(n)), ("linear", np.maximum(0.0, 1.0 - ages / 5.0))):
+        got = decayed_points(10.0 - ages, codes % 4, np.arange(4.0), 10.0, kind, 5.0)
+        np.testing.assert_allclose(got, (codes % 4) * factor, rtol=1e-12, atol=1e-12)
     table = rng.permutation(groups).astype(np.intp)
     np.testing.assert_array_equal(gather(table, codes), table[codes])
     times = rng.uniform(0, 180, n)

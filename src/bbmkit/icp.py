@@ -210,6 +210,8 @@ def _numeric_values(criterion: Criterion, column: pd.Series) -> npt.NDArray[np.f
             f"criterion {criterion.name!r} ({criterion.kind}) needs a numeric column, "
             f"column {criterion.column!r} has dtype {dtype}"
         )
+    if dtype == np.float64:  # NaN is already the missing value: a view, no copy
+        return column.to_numpy()
     return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -242,8 +244,14 @@ def _isin_mask(
         # test the few categories once, then look each row's code up (-1 = missing)
         hit = np.append(dtype.categories.isin(list(values)), False)
         codes = column.cat.codes.to_numpy()
-        mask: npt.NDArray[np.bool_] = hit[codes]
-        return mask
+        wanted = np.flatnonzero(hit[:-1])
+        if wanted.size <= 4:  # a few comparisons of the small codes beat a gather
+            mask = np.zeros(codes.shape[0], dtype=bool)
+            for code in wanted:
+                mask |= codes == code
+            return mask
+        found: npt.NDArray[np.bool_] = hit[codes]
+        return found
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 

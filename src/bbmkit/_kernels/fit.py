@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bbmkit._kernels.parallel import blocks, elementwise_slices, run_chunks
+
 __all__ = ["weighted_contributions", "weighted_fit"]
 
 
@@ -32,10 +34,18 @@ def weighted_fit(
     :func:`weighted_contributions`.
     """
     share = weights / weights.sum()
-    fit = np.zeros(matches.shape[0], dtype=np.float64)
-    for k in range(matches.shape[1]):
-        # bool * share is share or exactly 0.0, so the order of additions never changes
-        fit += matches[:, k] * share[k]
-    # shares that sum to 1 + ulp must not push a full match above 1
-    np.minimum(fit, 1.0, out=fit)
+    fit = np.empty(matches.shape[0], dtype=np.float64)
+
+    def chunk(rows: slice) -> None:
+        # cache-sized blocks: the per-criterion temporaries never leave the cache
+        for s in blocks(rows):
+            block = fit[s]
+            block[:] = 0.0
+            for k in range(matches.shape[1]):
+                # bool * share is share or exactly 0.0, so the order of additions never changes
+                block += matches[s, k] * share[k]
+            # shares that sum to 1 + ulp must not push a full match above 1
+            np.minimum(block, 1.0, out=block)
+
+    run_chunks(chunk, elementwise_slices(fit.shape[0]))
     return fit
