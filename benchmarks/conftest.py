@@ -18,7 +18,98 @@ import numpy as np
 import pandas as pd
 import pytest
 
-N_ROWS = 10_000 if os.environ.get("BBMKIT_BENCH_SMALL") else 1_000_000
+
+def sizes() -> list[int]:
+    """Contact counts: 1e5 and 1e6; 1e7 too with ``BBMKIT_BENCH_LARGE=1``; tiny for smoke runs."""
+    if os.environ.get("BBMKIT_BENCH_SMALL"):
+        return [2_000]
+    if os.environ.get("BBMKIT_BENCH_LARGE"):
+        return [100_000, 1_000_000, 10_000_000]
+    return [100_000, 1_000_000]
+
+
+def buffers(*tables: pd.DataFrame | pd.Series) -> list[np.ndarray]:
+    """The memory holding the tables' values, as flat numpy arrays (no copies).
+
+    Numbers and datetimes are their arrays, categoricals their codes, Arrow
+    strings their offsets and character data. Object columns count their
+    pointer arrays only (the strings they point to are not one buffer).
+    """
+    out: list[np.ndarray] = []
+    for table in tables:
+        frame = table.to_frame() if isinstance(table, pd.Series) else table
+        for _, column in frame.items():
+            out.extend(_column_buffers(column))
+    return out
+
+
+def _column_buffers(column: pd.Series) -> list[np.ndarray]:
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return [column.cat.codes.to_numpy()]
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return [np.asarray(column.array.asi8)]
+    if isinstance(dtype, pd.StringDtype | pd.ArrowDtype):
+        import pyarrow as pa
+
+        arr = pa.array(column.array)
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        return [
+            np.frombuffer(buf, dtype=np.uint8)
+            for chunk in chunks
+            for buf in chunk.buffers()
+            if buf is not None
+        ]
+    return [column.to_numpy()]
+
+
+def input_bytes(*tables: pd.DataFrame | pd.Series) -> int:
+    """Bytes of the tables' value buffers (see :func:`buffers`)."""
+    return sum(b.nbytes for b in buffers(*tables))
+
+
+def read_once(arrays: list[np.ndarray]) -> int:
+    """Read every byte of ``arrays`` once: the memory-bandwidth floor of a single pass.
+
+    A bitwise-or reduction over 8-byte words (bytes for the remainder) is
+    the cheapest full read numpy offers; its result is returned so that the
+    work cannot be skipped.
+    """
+    acc = 0
+    for arr in arrays:
+        raw = arr.reshape(-1).view(np.uint8)
+        words = raw[: raw.size - raw.size % 8].view(np.uint64)
+        if words.size:
+            acc |= int(np.bitwise_or.reduce(words))
+        if raw.size % 8:
+            acc |= int(np.bitwise_or.reduce(raw[words.size * 8 :]))
+    return acc
+
+
+def peak_memory(fn: Any, *args: Any, **kwargs: Any) -> int | None:
+    """Bytes by which one call of ``fn`` raised the process's peak resident memory.
+
+    Resets the kernel's high-water mark (``/proc/self/clear_refs``), runs
+    ``fn`` once and reads ``VmHWM``; ``None`` where Linux's interface is
+    missing. Threads share the process, so their memory counts too.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = _status_kib("VmRSS")
+    except OSError:
+        return None
+    fn(*args, **kwargs)
+    return max(0, (_status_kib("VmHWM") - before) * 1024)
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(field)
+
 
 _MEANS: dict[str, dict[str, float]] = defaultdict(dict)
 

@@ -7,7 +7,6 @@ to bbmkit's before its time counts (``test_same_answer``).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 
 import bbmkit as bk
+from benchmarks.conftest import buffers, input_bytes, peak_memory, read_once, sizes
 from benchmarks.test_bench_scoring import AS_OF, HALF_LIFE, MODEL, POINTS, RULE
 
 PROFILE = bk.ICPProfile(
@@ -29,12 +29,7 @@ PROFILE = bk.ICPProfile(
 INDUSTRIES = np.array(["software", "manufacturing", "retail", "finance", "health", "education"])
 REGIONS = np.array(["Japan", "APAC", "EMEA", "North America"])
 
-if os.environ.get("BBMKIT_BENCH_SMALL"):
-    SIZES = [2_000]
-elif os.environ.get("BBMKIT_BENCH_LARGE"):
-    SIZES = [100_000, 1_000_000, 10_000_000]
-else:
-    SIZES = [100_000, 1_000_000]
+SIZES = sizes()
 
 
 def make_data(n: int, *, seed: int = 0) -> dict[str, Any]:
@@ -244,4 +239,14 @@ def test_pipeline(record: Any, data: dict[str, Any], name: str) -> None:
     _available(name)
     record.group = f"pipeline[{data['label']}]"
     record.extra_info["role"] = name
+    # the same tables in every implementation's own format; their bytes are the input
+    record.extra_info["input_bytes"] = input_bytes(data["contacts"], data["events"])
+    record.extra_info["peak_bytes"] = peak_memory(RUNNERS[name], data)
     record(RUNNERS[name], data)
+
+
+def test_pipeline_floor(record: Any, data: dict[str, Any]) -> None:
+    """One read of every input byte: the memory-bandwidth floor of the pipeline."""
+    record.group = f"pipeline[{data['label']}]"
+    record.extra_info["role"] = "floor"
+    record(read_once, buffers(data["contacts"], data["events"]))

@@ -7,7 +7,6 @@ the account rollup and the rule "any contact >= 100 or >= 3 contacts >= 60".
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 
 from bbmkit import ScoringModel, any_contact, contacts, handover
+from benchmarks.conftest import buffers, read_once, sizes
 
 POINTS = {
     "web_visit": 3.0,
@@ -31,7 +31,7 @@ AS_OF = pd.Timestamp("2026-07-01")
 RULE = any_contact(at_least=100) | contacts(at_least=60, count=3)
 MODEL = ScoringModel(POINTS, half_life=HALF_LIFE)
 
-SIZES = [2_000] if os.environ.get("BBMKIT_BENCH_SMALL") else [100_000, 1_000_000]
+SIZES = sizes()
 
 
 def make_log(n_contacts: int, *, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -121,3 +121,21 @@ def test_handover_pandas_baseline(record: Any, workload: tuple[pd.DataFrame, pd.
     scores = pandas_score(events)
     record.group = f"handover[n={len(accounts):.0e}]"
     record(pandas_handover, scores, accounts)
+
+
+def test_handover_floor(record: Any, workload: tuple[pd.DataFrame, pd.Series]) -> None:
+    """One read of the rollup's inputs: scores with their ids, and the account map."""
+    events, accounts = workload
+    scores = MODEL.score(events, as_of=AS_OF)
+    record.group = f"handover[n={len(accounts):.0e}]"
+    record.extra_info["role"] = "floor"
+    arrays = [*buffers(scores, accounts), scores.index.to_numpy()]
+    record(read_once, arrays)
+
+
+def test_score_floor(record: Any, workload: tuple[pd.DataFrame, pd.Series]) -> None:
+    """One read of the event log."""
+    events, _ = workload
+    record.group = f"score[n={len(events) // 5:.0e}]"
+    record.extra_info["role"] = "floor"
+    record(read_once, buffers(events))
