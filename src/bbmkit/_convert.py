@@ -28,7 +28,7 @@ from bbmkit._kernels import (
 )
 from bbmkit._validation import NS_PER_DAY
 
-__all__ = ["NS_PER_DAY", "factorize", "factorize_slots", "positions", "repeated"]
+__all__ = ["NS_PER_DAY", "factorize", "factorize_slots", "positions", "repeated", "small_codes"]
 
 _MAX_STRING_WIDTH = 64  # longer strings are hashed
 
@@ -57,6 +57,24 @@ def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
     except TypeError:  # labels of mixed, unorderable types
         codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+
+
+def small_codes(labels: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
+    """Codes of a column of few distinct labels (no missing) in the smallest integer type.
+
+    A categorical's own codes are used as they are (its categories are the
+    labels, used or not); anything else is factorised. For event types and
+    stage names, whose codes are read again by every later pass.
+    """
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.codes.to_numpy(), pd.Index(labels.cat.categories.astype(object))
+    codes, uniques = factorize(labels)
+    return codes.astype(smallest_int(len(uniques)), copy=False), pd.Index(uniques.astype(object))
+
+
+def smallest_int(n: int) -> type[np.integer[Any]]:
+    """The smallest signed integer type that holds ``-1 .. n``."""
+    return np.int8 if n <= 127 else np.int16 if n <= 32_767 else np.intp
 
 
 def factorize_slots(

@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from bbmkit._convert import factorize
+from bbmkit._convert import factorize, small_codes
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_median
 from bbmkit._validation import (
@@ -606,11 +606,12 @@ def funnel_from_events(
     if not isinstance(backfill, bool):
         raise ValidationTypeError(f"backfill must be True or False, got {fmt(backfill)}")
     times, _ = times_as_days(frame[time], time)
-    stage_codes = pd.Index(stage_names, dtype=object).get_indexer(
-        pd.Index(frame[stage].astype(object))
-    )
+    raw_codes, labels = small_codes(frame[stage])
+    lookup = pd.Index(stage_names, dtype=object).get_indexer(labels)
+    stage_codes = lookup[raw_codes]
     if (stage_codes < 0).any():
-        unknown = sorted(map(str, pd.unique(frame[stage].astype(object)[stage_codes < 0])))
+        used = np.bincount(raw_codes.astype(np.intp), minlength=len(labels)) > 0
+        unknown = sorted(map(str, labels[used & (lookup < 0)]))
         raise ValidationError(
             f"column {stage!r} has unknown stage(s) {', '.join(map(repr, unknown[:8]))} "
             f"(stages: {', '.join(stage_names)})"

@@ -28,7 +28,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._convert import NS_PER_DAY, factorize, factorize_slots, positions, repeated
+from bbmkit._convert import (
+    NS_PER_DAY,
+    factorize,
+    factorize_slots,
+    positions,
+    repeated,
+    small_codes,
+    smallest_int,
+)
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import (
     DecayKind,
@@ -822,17 +830,8 @@ def _times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], _Cloc
 
 def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.integer[Any]]:
     """Index into ``types`` of every event, in the smallest integer type that holds it."""
-    codes, labels = _event_codes(column)
+    codes, labels = small_codes(column)
     return _map_types(codes, labels, None, name, types)
-
-
-def _event_codes(column: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
-    """Codes of a (non-missing) event type column and the labels they stand for."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), pd.Index(column.cat.categories.astype(object))
-    codes, labels = factorize(column)
-    small = _small_code_type(len(labels))
-    return codes.astype(small, copy=False), pd.Index(labels.astype(object))
 
 
 def _map_types(
@@ -857,12 +856,8 @@ def _map_types(
     if np.array_equal(lookup, np.arange(len(lookup))):
         return codes  # labels in the order of the points: no pass at all
     # small code type: the mapped codes are read again by every later pass
-    mapped: npt.NDArray[np.integer[Any]] = lookup.astype(_small_code_type(len(types)))[codes]
+    mapped: npt.NDArray[np.integer[Any]] = lookup.astype(smallest_int(len(types)))[codes]
     return mapped
-
-
-def _small_code_type(n: int) -> type[np.integer[Any]]:
-    return np.int8 if n <= 127 else np.int16 if n <= 32_767 else np.intp
 
 
 @attrs.frozen
@@ -1016,7 +1011,7 @@ class EventLog:
         for column in (contact, event):
             check_no_missing(frame[column], column)
         times, clock = _times(frame[time], time)
-        event_codes, event_types = _event_codes(frame[event])
+        event_codes, event_types = small_codes(frame[event])
         counts = np.bincount(event_codes.astype(np.intp), minlength=len(event_types))
         if contacts is None:
             contact_codes, ids = factorize(frame[contact])
