@@ -47,6 +47,53 @@ def test_chunks_equal_in_memory(events: pd.DataFrame, expected: pd.Series, size:
     assert seen[-1][1] == len(events)  # progress saw every event
 
 
+def test_progress_bar_with_tqdm(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    updates: list[int] = []
+    closed: list[bool] = []
+
+    class FakeBar:
+        def __init__(self, **kwargs: object) -> None:
+            assert kwargs["unit"] == " events"
+
+        def update(self, n: int) -> None:
+            updates.append(n)
+
+        def close(self) -> None:
+            closed.append(True)
+
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = FakeBar  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    log = pd.DataFrame(
+        {"contact_id": ["a", "b", "a"], "event_type": ["visit"] * 3, "timestamp": [0.0, 1.0, 2.0]}
+    )
+    model = ScoringModel({"visit": 5})
+    got = score_chunks(model, [log.iloc[:2], log.iloc[2:]], as_of=2.0, progress=True)
+    assert got.to_dict() == {"a": 10.0, "b": 5.0}
+    assert updates == [2, 1]  # events per chunk, adding up to the log
+    assert closed == [True]
+    # the bar is closed even when a chunk is bad
+    with pytest.raises(ValidationError):
+        score_chunks(model, [log.drop(columns="timestamp")], as_of=2.0, progress=True)
+    assert closed == [True, True]
+
+
+def test_progress_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    log = pd.DataFrame({"contact_id": ["a"], "event_type": ["visit"], "timestamp": [0.0]})
+    model = ScoringModel({"visit": 5})
+    with pytest.raises(ValidationTypeError, match="progress must be a callable, True or None"):
+        score_chunks(model, [log], as_of=0.0, progress="yes")  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # an import of it fails
+    with pytest.raises(ImportError, match=r"progress=True needs tqdm"):
+        score_chunks(model, [log], as_of=0.0, progress=True)
+
+
 def test_caps_are_applied_after_merging() -> None:
     model = ScoringModel({"visit": 5}, event_caps={"visit": 12}, cap=11)
     log = pd.DataFrame(

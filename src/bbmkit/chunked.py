@@ -39,7 +39,7 @@ def score_chunks(
     event: str = "event_type",
     time: str = "timestamp",
     combine_every: int = 8,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
 ) -> pd.Series:
     """Score an event log given as an iterable of chunks, with bounded memory.
 
@@ -55,9 +55,10 @@ def score_chunks(
     combine_every : int, default 8
         Partials are merged every this many chunks, so memory stays at a few
         partials.
-    progress : callable, optional
-        Called after each chunk with (chunks done, events done), e.g. to
-        update a progress bar.
+    progress : callable or bool, optional
+        A callable is called after each chunk with (chunks done, events
+        done). ``True`` shows a tqdm progress bar of events scored (needs
+        ``tqdm``, e.g. ``pip install "bbmkit[progress]"``).
 
     Returns
     -------
@@ -80,6 +81,26 @@ def score_chunks(
     if not isinstance(model, ScoringModel):
         raise ValidationTypeError(f"model must be a ScoringModel, got {type(model).__name__}")
     every = check_int(combine_every, name="combine_every", low=2)
+    report, close = _progress(progress)
+    try:
+        pending = _partials(model, chunks, as_of, contact, event, time, every, report)
+    finally:
+        close()
+    return model.finalize(
+        model.combine(pending, contact=contact, event=event), contact=contact, event=event
+    )
+
+
+def _partials(
+    model: ScoringModel,
+    chunks: Iterable[pd.DataFrame],
+    as_of: object,
+    contact: str,
+    event: str,
+    time: str,
+    every: int,
+    report: Callable[[int, int], None] | None,
+) -> list[pd.DataFrame]:
     pending: list[pd.DataFrame] = []
     n_chunks = n_events = 0
     for chunk in chunks:
@@ -88,13 +109,37 @@ def score_chunks(
         n_events += len(chunk)
         if len(pending) >= every:
             pending = [model.combine(pending, contact=contact, event=event)]
-        if progress is not None:
-            progress(n_chunks, n_events)
+        if report is not None:
+            report(n_chunks, n_events)
     if n_chunks == 0:
         raise ValidationError("chunks is empty: no event to score")
-    return model.finalize(
-        model.combine(pending, contact=contact, event=event), contact=contact, event=event
-    )
+    return pending
+
+
+def _progress(
+    progress: object,
+) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """The per-chunk callback and a closer, from ``progress=`` (callable, True or None/False)."""
+    if progress is None or progress is False:
+        return None, lambda: None
+    if progress is True:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError as err:
+            raise ImportError(
+                'progress=True needs tqdm: pip install "bbmkit[progress]" (or pass a callable)'
+            ) from err
+        bar = tqdm(unit=" events", unit_scale=True, desc="scoring")
+        done = [0]
+
+        def update(_: int, n_events: int) -> None:
+            bar.update(n_events - done[0])
+            done[0] = n_events
+
+        return update, bar.close
+    if callable(progress):
+        return progress, lambda: None
+    raise ValidationTypeError(f"progress must be a callable, True or None, got {fmt(progress)}")
 
 
 def iter_parquet(
