@@ -449,3 +449,20 @@ def test_property_independent_of_row_order_and_not_mutated(
     rnd.shuffle(order_m)  # type: ignore[attr-defined]
     shuffled = handover(s.iloc[order_s], m.iloc[order_m], ABM_RULE)
     pd.testing.assert_frame_equal(result, shuffled, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_clauses", [3, 16, 17, 62])
+def test_reasons_with_many_clauses(n_clauses: int) -> None:
+    # clause i fires for accounts whose total is >= 10 * i; reasons list them in order
+    rule = total(at_least=0)
+    for i in range(1, n_clauses):
+        rule = rule | total(at_least=10 * i)
+    scores = pd.Series({"a": 5.0, "b": 25.0, "c": 10.0 * n_clauses})
+    result = handover(scores, None, rule)
+    assert result.loc["a", "reason"] == "total >= 0"
+    assert result.loc["b", "reason"] == "total >= 0; total >= 10; total >= 20"
+    assert result.loc["c", "reason"].count(";") == n_clauses - 1
+    too_many = rule | total(at_least=1.5) if n_clauses == 62 else None
+    if too_many is not None:
+        with pytest.raises(ValidationError, match="rule has 63 clauses; at most 62"):
+            handover(scores, None, too_many)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from bbmkit._convert import factorize, positions, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count, group_max, group_sum, group_top_k_sum
+from bbmkit._kernels import group_count, group_max, group_presence, group_sum, group_top_k_sum
 from bbmkit._validation import check_int, check_number, fmt
 
 __all__ = [
@@ -55,10 +55,31 @@ class _Accounts:
     ids: pd.Index  # account id per code
     scores: npt.NDArray[np.float64]  # (weighted) score per contact, 0 if unscored
     scored: npt.NDArray[np.bool_]
+    # group reductions shared by the rollup columns and the rule clauses
+    _cache: dict[object, npt.NDArray[Any]] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def best(self) -> npt.NDArray[np.float64]:
+        """Highest contact score per account (-inf for none)."""
+        if "max" not in self._cache:
+            self._cache["max"] = group_max(self.codes, self.scores, self.n)
+        return self._cache["max"]
+
+    def total(self) -> npt.NDArray[np.float64]:
+        """Sum of contact scores per account."""
+        if "total" not in self._cache:
+            self._cache["total"] = group_sum(self.codes, self.scores, self.n)
+        return self._cache["total"]
+
+    def count_at_least(self, threshold: float) -> npt.NDArray[np.int64]:
+        """Contacts per account whose score is ``>= threshold``."""
+        key = ("count", threshold)
+        if key not in self._cache:
+            self._cache[key] = group_count(self.codes, self.n, self.scores >= threshold)
+        return self._cache[key]
 
 
 def _check_scores(scores: object) -> pd.Series:
@@ -238,8 +259,8 @@ def rollup(
 
 def _rollup_frame(data: _Accounts, k: int) -> pd.DataFrame:
     n_contacts = group_count(data.codes, data.n)
-    total_ = group_sum(data.codes, data.scores, data.n)
-    best = group_max(data.codes, data.scores, data.n)
+    total_ = data.total()
+    best = data.best()
     return pd.DataFrame(
         {
             "n_contacts": n_contacts,
@@ -412,9 +433,8 @@ class AnyContact(Rule):
         return f"any_contact(at_least={_num(self.at_least)})"
 
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
-        fired: npt.NDArray[np.bool_] = (
-            group_count(data.codes, data.n, data.scores >= self.at_least) > 0
-        )
+        # some contact reaches the threshold exactly when the best one does
+        fired: npt.NDArray[np.bool_] = data.best() >= self.at_least
         return fired
 
 
@@ -448,8 +468,7 @@ class Contacts(Rule):
         return f"contacts(at_least={_num(self.at_least)}, count={self.count})"
 
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
-        count = group_count(data.codes, data.n, data.scores >= self.at_least)
-        fired: npt.NDArray[np.bool_] = count >= self.count
+        fired: npt.NDArray[np.bool_] = data.count_at_least(self.at_least) >= self.count
         return fired
 
 
@@ -477,7 +496,7 @@ class Total(Rule):
         return f"total(at_least={_num(self.at_least)})"
 
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
-        fired: npt.NDArray[np.bool_] = group_sum(data.codes, data.scores, data.n) >= self.at_least
+        fired: npt.NDArray[np.bool_] = data.total() >= self.at_least
         return fired
 
 
@@ -714,7 +733,7 @@ def _evaluate(rule: Rule, data: _Accounts) -> tuple[npt.NDArray[np.bool_], npt.N
     bits = {id(leaf): i for i, leaf in enumerate(leaves)}
     result = rule._evaluate(data, bits)
     # few distinct reason sets: build each text once, then look it up per account
-    sets, inverse = np.unique(result.reasons, return_inverse=True)
+    sets, inverse = _distinct(result.reasons, len(leaves))
     texts = np.array(
         [
             "; ".join(leaf.describe() for i, leaf in enumerate(leaves) if s >> i & 1)
@@ -723,6 +742,18 @@ def _evaluate(rule: Rule, data: _Accounts) -> tuple[npt.NDArray[np.bool_], npt.N
         dtype=object,
     )
     return result.fired, texts[inverse.ravel()] if len(sets) else np.array([], dtype=object)
+
+
+def _distinct(
+    reasons: npt.NDArray[np.int64], n_leaves: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """Sorted distinct reason sets and each account's index into them (``np.unique``)."""
+    if n_leaves > 16:  # too many possible sets for a table: sort
+        sets, inverse = np.unique(reasons, return_inverse=True)
+        return sets, inverse.ravel()
+    present = group_presence(reasons, 1 << n_leaves)
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64), rank[reasons]
 
 
 def handover(
