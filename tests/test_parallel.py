@@ -12,6 +12,7 @@ import bbmkit as bk
 from bbmkit._kernels import (
     decayed_points,
     gather,
+    gather_values,
     group_count,
     group_max,
     group_presence,
@@ -127,6 +128,7 @@ def test_chunked_kernels_equal_numpy(
         np.testing.assert_allclose(got, (codes % 4) * factor, rtol=1e-12, atol=1e-12)
     table = rng.permutation(groups).astype(np.intp)
     np.testing.assert_array_equal(gather(table, codes), table[codes])
+    np.testing.assert_array_equal(gather_values(values, codes), values[codes])
     times = rng.uniform(0, 180, n)
     types = rng.integers(0, 4, n)
     points = np.array([5.0, -10.0, 20.0, 1.0])

@@ -20,7 +20,14 @@ import pandas as pd
 
 from bbmkit._convert import factorize, positions, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count, group_max, group_presence, group_sum, group_top_k_sum
+from bbmkit._kernels import (
+    gather_values,
+    group_count,
+    group_max,
+    group_presence,
+    group_sum,
+    group_top_k_sum,
+)
 from bbmkit._validation import check_int, check_number, fmt
 
 __all__ = [
@@ -89,7 +96,11 @@ def _check_scores(scores: object) -> pd.Series:
         )
     if not pd.api.types.is_numeric_dtype(scores.dtype) or pd.api.types.is_bool_dtype(scores.dtype):
         raise ValidationTypeError(f"scores must hold numbers, got dtype {scores.dtype}")
-    values = scores.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = (
+        scores.to_numpy()
+        if scores.dtype == np.float64  # a view: NaN is already the missing value
+        else scores.to_numpy(dtype=np.float64, na_value=np.nan)
+    )
     bad = ~np.isfinite(values)
     if bad.any():
         raise ValidationError(
@@ -191,14 +202,21 @@ def _prepare(
         ids = ids.rename(mapping.name)
         pos = positions(checked.index, contact_ids)
         scored = pos >= 0
-        if int(scored.sum()) != len(checked):  # both indexes are unique
+        n_scored = int(np.count_nonzero(scored))
+        all_scored = n_scored == len(pos)
+        if n_scored != len(checked):  # both indexes are unique
             outside = ~checked.index.isin(contact_ids)
             raise ValidationError(
                 f"scores has {int(outside.sum())} contact(s) that accounts does not map to an "
                 f"account (first: {fmt(checked.index[int(np.argmax(outside))])})"
             )
-        contact_scores = np.zeros(len(pos))
-        contact_scores[scored] = values[pos[scored]]
+        if len(values):
+            # negative positions wrap in take; those rows are zeroed just after
+            contact_scores = gather_values(values, pos)
+            if not all_scored:
+                np.copyto(contact_scores, 0.0, where=~scored)
+        else:
+            contact_scores = np.zeros(len(pos))
     weights = _role_weights(contact_ids, roles, role_weights)
     if weights is not None:
         contact_scores = contact_scores * weights

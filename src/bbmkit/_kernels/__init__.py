@@ -8,6 +8,7 @@ from bbmkit._kernels.elementwise import any_equal, divided, minmax
 from bbmkit._kernels.fit import weighted_contributions, weighted_fit
 from bbmkit._kernels.groupby import (
     gather,
+    gather_values,
     group_count,
     group_max,
     group_median,
@@ -34,6 +35,7 @@ __all__ = [
     "divided",
     "first_crossing",
     "gather",
+    "gather_values",
     "group_count",
     "group_max",
     "group_median",

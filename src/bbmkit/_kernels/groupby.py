@@ -14,6 +14,7 @@ from bbmkit._kernels.parallel import elementwise_slices, reduce_slices, run_chun
 
 __all__ = [
     "gather",
+    "gather_values",
     "group_count",
     "group_max",
     "group_median",
@@ -67,6 +68,17 @@ def gather(table: npt.NDArray[np.intp], codes: IntArray) -> npt.NDArray[np.intp]
 
     def chunk(s: slice) -> None:
         np.take(table, codes[s], out=out[s])
+
+    run_chunks(chunk, elementwise_slices(out.shape[0]))
+    return out
+
+
+def gather_values(values: FloatArray, codes: IntArray) -> FloatArray:
+    """``values.take(codes)`` for a long ``codes``, in row chunks on threads."""
+    out = np.empty(codes.shape[0], dtype=np.float64)
+
+    def chunk(s: slice) -> None:
+        np.take(values, codes[s], out=out[s])
 
     run_chunks(chunk, elementwise_slices(out.shape[0]))
     return out
