@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bbmkit._convert import factorize, factorize_slots, positions, repeated
-from bbmkit._kernels import byte_matrix, string_keys
+from bbmkit._convert import factorize, factorize_slots, positions, repeated, small_codes
+from bbmkit._kernels import byte_matrix, parallel, string_keys
 from tests import reference
 
 pa = pytest.importorskip("pyarrow")
@@ -235,3 +235,53 @@ def test_factorize_bools_like_pandas(values: list[bool]) -> None:
     assert codes.tolist() == expected_codes.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
     assert uniques.dtype == bool
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "object", "category"])
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_small_codes_sorted_labels_any_dtype(
+    monkeypatch: pytest.MonkeyPatch, dtype: str, threads: str
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_ROWS", 8)  # several dictionary-encoded chunks
+    monkeypatch.setenv("BBMKIT_NUM_THREADS", threads)
+    rng = np.random.default_rng(4)
+    names = np.array(["web_visit", "demo", "email_click", "a", "unsubscribe", "東京"])
+    values = names[rng.integers(0, names.size, 500)]
+    values[:3] = ["demo", "a", "web_visit"]  # the first chunk does not see every label
+    codes, labels = small_codes(pd.Series(values, dtype=dtype))
+    assert codes.dtype == np.int8
+    assert labels[codes].tolist() == values.tolist()
+    if dtype != "category":  # categories keep their own order
+        assert labels.tolist() == sorted(set(values.tolist()))
+
+
+def test_small_codes_of_unorderable_labels_keep_every_row() -> None:
+    values = pd.Series(["b", 1, "a", 1], dtype=object)
+    codes, labels = small_codes(values)
+    assert labels[codes].tolist() == values.tolist()
+
+
+def test_string_keys_give_up_early_on_many_shapes() -> None:
+    # long variable-width text: the sample shows the key space overflows
+    rng = np.random.default_rng(1)
+    words = ["".join(rng.choice(list("abcdefghij"), int(rng.integers(5, 30)))) for _ in range(300)]
+    series = pd.Series(words, dtype="str")
+    codes, uniques = factorize(series)
+    expected_codes, expected_uniques = reference.sorted_codes(words)
+    assert codes.tolist() == expected_codes
+    assert list(uniques) == expected_uniques
+
+
+@pytest.mark.parametrize("kind", ["padded", "numeric", "words"])
+def test_string_keys_in_blocks_on_threads(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    from bbmkit._kernels import strings
+
+    monkeypatch.setattr(parallel, "MIN_ROWS", 8)
+    monkeypatch.setattr(strings, "_BLOCK", 5)
+    monkeypatch.setenv("BBMKIT_NUM_THREADS", "3")
+    values = _ids(np.random.default_rng(9), 400, kind)
+    assert _keys_rank(values) == reference.sorted_codes(values)[0]
+    codes, uniques = factorize(pd.Series(values, dtype="str"))
+    expected_codes, expected_uniques = reference.sorted_codes(values)
+    assert codes.tolist() == expected_codes
+    assert list(uniques) == expected_uniques

@@ -20,10 +20,12 @@ import pandas as pd
 
 from bbmkit._kernels import (
     byte_matrix,
+    elementwise_slices,
     gather,
     group_count,
     group_presence,
     minmax,
+    run_chunks,
     string_keys,
 )
 from bbmkit._validation import NS_PER_DAY
@@ -31,6 +33,7 @@ from bbmkit._validation import NS_PER_DAY
 __all__ = ["NS_PER_DAY", "factorize", "factorize_slots", "positions", "repeated", "small_codes"]
 
 _MAX_STRING_WIDTH = 64  # longer strings are hashed
+_SAMPLE_ROWS = 4096
 
 
 def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
@@ -68,8 +71,45 @@ def small_codes(labels: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Ind
     """
     if isinstance(labels.dtype, pd.CategoricalDtype):
         return labels.cat.codes.to_numpy(), pd.Index(labels.cat.categories.astype(object))
-    codes, uniques = factorize(labels)
-    return codes.astype(smallest_int(len(uniques)), copy=False), pd.Index(uniques.astype(object))
+    arr = _arrow_strings(labels)
+    if arr is None:
+        raw, found = pd.factorize(labels)
+        codes, uniques = np.asarray(raw, dtype=np.intp), pd.Index(found, dtype=object)
+    else:
+        codes, uniques = _dictionary_codes(arr)
+    # few labels: sort them and remap the codes through a tiny table
+    try:
+        order = np.asarray(uniques.argsort(), dtype=np.intp)
+    except TypeError:  # labels of mixed, unorderable types keep first-seen order
+        order = np.arange(len(uniques), dtype=np.intp)
+    small = smallest_int(len(uniques))
+    if np.array_equal(order, np.arange(order.size)):
+        return codes.astype(small, copy=False), uniques
+    rank = np.empty(order.size, dtype=small)
+    rank[order] = np.arange(order.size)
+    return np.take(rank, codes), uniques[order]
+
+
+def _dictionary_codes(arr: Any) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    """Hash codes of an Arrow string array: dictionary-encoded in row chunks on threads."""
+    import pyarrow.compute as pc
+
+    n = len(arr)
+    parts = run_chunks(
+        lambda s: pc.dictionary_encode(arr.slice(s.start, s.stop - s.start)),
+        elementwise_slices(n),
+    )
+    dictionaries = [part.dictionary.to_pylist() for part in parts]
+    uniques = list(dict.fromkeys(label for d in dictionaries for label in d))
+    where = {label: i for i, label in enumerate(uniques)}
+    codes = np.empty(n, dtype=np.intp)
+    start = 0
+    for part, dictionary in zip(parts, dictionaries, strict=True):
+        local = np.asarray(part.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+        table = np.array([where[label] for label in dictionary], dtype=np.intp)
+        codes[start : start + len(part)] = table[local] if table.size else local
+        start += len(part)
+    return codes, pd.Index(uniques, dtype=object)
 
 
 def smallest_int(n: int) -> type[np.integer[Any]]:
@@ -201,6 +241,8 @@ def _string_keys(
     shortest = min(int(length.min()) for length in lengths)
     if width > _MAX_STRING_WIDTH or width == 0:
         return None
+    if shortest < width and not _keys_fit_on_a_sample(parts, width):
+        return None
     if shortest < width:
         total = sum(int(o[-1] - o[0]) for o, _ in parts)
         rows = sum(len(o) - 1 for o, _ in parts)
@@ -211,6 +253,29 @@ def _string_keys(
             return None
     matrices = [byte_matrix(offsets, data, width) for offsets, data in parts]
     return string_keys(matrices)
+
+
+def _keys_fit_on_a_sample(
+    parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]], width: int
+) -> bool:
+    """Whether keys of a few thousand rows fit: their span is a lower bound of the whole one.
+
+    Variable-width text of many shapes (event type names, free text) needs a
+    padded byte matrix only to find its key space overflows; a sample says so
+    at almost no cost.
+    """
+    sample = []
+    for offsets, data in parts:
+        n = offsets.size - 1
+        rows = np.unique(np.linspace(0, n - 1, num=min(n, _SAMPLE_ROWS)).astype(np.int64))
+        starts, ends = offsets[rows], offsets[rows + 1]
+        lengths = ends - starts
+        flat = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+            int(lengths.sum())
+        )
+        sample_offsets = np.concatenate([[0], np.cumsum(lengths)])
+        sample.append(byte_matrix(sample_offsets, data[flat], width))
+    return string_keys(sample) is not None
 
 
 def _large_string_id() -> int:

@@ -16,6 +16,7 @@ from bbmkit._kernels.groupby import (
     group_sum,
     group_top_k_sum,
 )
+from bbmkit._kernels.parallel import elementwise_slices, run_chunks
 from bbmkit._kernels.scoring import (
     DecayKind,
     decay_factor,
@@ -33,6 +34,7 @@ __all__ = [
     "decay_factor",
     "decayed_points",
     "divided",
+    "elementwise_slices",
     "first_crossing",
     "gather",
     "gather_values",
@@ -44,6 +46,7 @@ __all__ = [
     "group_top_k_sum",
     "minmax",
     "pair_sums",
+    "run_chunks",
     "scores_from_values",
     "string_keys",
     "weighted_contributions",

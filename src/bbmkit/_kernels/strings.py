@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bbmkit._kernels.parallel import elementwise_slices, run_chunks
+
 __all__ = ["string_keys"]
 
 _BLOCK = 1 << 15  # rows per block: a block's bytes and keys stay in cache
@@ -50,18 +52,18 @@ def string_keys(
     ``None`` when the span would not fit in an int64.
     """
     width = matrices[0].shape[1]
+    ranges = [_column_ranges(m) for m in matrices if m.shape[0]]
     tables: list[npt.NDArray[np.int64]] = []
     positions: list[int] = []
     radices: list[int] = []
     span = 1
     for j in range(width):
-        low = min(int(m[:, j].min()) for m in matrices if m.shape[0])
-        high = max(int(m[:, j].max()) for m in matrices if m.shape[0])
+        low = min(int(r[0][j]) for r in ranges)
+        high = max(int(r[1][j]) for r in ranges)
         if low == high:  # a constant position (a prefix, padding) adds nothing
             continue
-        table = np.zeros(256, dtype=np.int64)
+        table = np.arange(256, dtype=np.int64) - low  # small ranges: the byte's offset
         if high - low < _SMALL_RANGE:
-            table[low : high + 1] = np.arange(high - low + 1)
             radix = high - low + 1
         else:  # wide byte range (letters, padding next to digits): rank the bytes seen
             seen = np.zeros(256, dtype=np.int64)
@@ -79,6 +81,24 @@ def string_keys(
     return [_keys(m, tables, positions, radices) for m in matrices], span
 
 
+def _column_ranges(
+    matrix: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """Smallest and largest byte of every column, from row chunks on threads."""
+
+    def chunk(s: slice) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+        part = matrix[s]
+        lows = np.array([part[:, j].min() for j in range(part.shape[1])], dtype=np.uint8)
+        highs = np.array([part[:, j].max() for j in range(part.shape[1])], dtype=np.uint8)
+        return lows, highs
+
+    parts = run_chunks(chunk, elementwise_slices(matrix.shape[0]))
+    return (
+        np.minimum.reduce([p[0] for p in parts]),
+        np.maximum.reduce([p[1] for p in parts]),
+    )
+
+
 def _keys(
     matrix: npt.NDArray[np.uint8],
     tables: list[npt.NDArray[np.int64]],
@@ -89,11 +109,25 @@ def _keys(
     out = np.zeros(n, dtype=np.int64)
     if not positions:
         return out
-    for start in range(0, n, _BLOCK):
-        block = matrix[start : start + _BLOCK]
-        key = tables[0][block[:, positions[0]]]
-        for table, j, radix in zip(tables[1:], positions[1:], radices[1:], strict=True):
-            key *= radix
-            key += table[block[:, j]]
-        out[start : start + _BLOCK] = key
+    # a position whose table is an offset (low .. low + radix - 1) needs no lookup
+    lows = [-int(t[0]) if bool((np.diff(t) == 1).all()) else None for t in tables]
+
+    def chunk(rows: slice) -> None:
+        for s in _blocks(rows, n):
+            block = matrix[s]
+            key = out[s]
+            for table, j, radix, low in zip(tables, positions, radices, lows, strict=True):
+                key *= radix
+                if low is None:
+                    key += table[block[:, j]]
+                else:
+                    key += block[:, j]
+                    key -= low
+
+    run_chunks(chunk, elementwise_slices(n))
     return out
+
+
+def _blocks(rows: slice, n: int) -> list[slice]:
+    start, stop = rows.start or 0, n if rows.stop is None else rows.stop
+    return [slice(i, min(i + _BLOCK, stop)) for i in range(start, stop, _BLOCK)]
