@@ -136,6 +136,13 @@ def test_chunked_kernels_equal_numpy(
     np.testing.assert_allclose(
         decayed_points(times, types, points, 200.0, "exponential", 30.0), expected, rtol=1e-14
     )
+    ns = rng.integers(0, 200 * 86_400 * 10**9, n)
+    as_of = 200.0
+    per_day = 86_400.0 * 10**9
+    np.testing.assert_array_equal(  # nanoseconds divided in blocks: the very same numbers
+        decayed_points(ns, types, points, as_of, "exponential", 30.0, per_day),
+        decayed_points(ns / per_day, types, points, as_of, "exponential", 30.0),
+    )
 
 
 def test_float_sums_are_identical_on_any_number_of_threads(

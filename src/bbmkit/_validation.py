@@ -31,6 +31,7 @@ __all__ = [
     "check_number",
     "check_rate",
     "fmt",
+    "raw_times",
     "require_columns",
     "times_as_days",
 ]
@@ -243,16 +244,35 @@ def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64]
     ``False`` for plain numbers. Missing, infinite and non-time values are
     errors.
     """
+    raw, per_day, tz = raw_times(column, name)
+    if per_day is None:
+        return raw.astype(np.float64, copy=False), tz
+    # float days since the epoch keep ~10 microsecond precision for centuries
+    return divided(raw.view(np.int64), per_day), tz
+
+
+def raw_times(
+    column: pd.Series, name: str
+) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.float64], float | None, Any]:
+    """Times as stored: UTC nanoseconds (datetimes, a view when possible) or float days.
+
+    Returns the values, how many of their units make a day (``None`` for
+    days) and the time zone as :func:`times_as_days` does. Kernels divide
+    in cache-sized blocks instead of materialising float days.
+    """
     dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         tz = getattr(dtype, "tz", None)
         ns = _utc_nanoseconds(column)
         if any_equal(ns, _NAT):
             check_no_missing(column, name)
-        # float days since the epoch keep ~10 microsecond precision for centuries
-        return divided(ns, NS_PER_DAY), tz
+        return ns, float(NS_PER_DAY), tz
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        days = (
+            column.to_numpy()
+            if dtype == np.float64
+            else column.to_numpy(dtype=np.float64, na_value=np.nan)
+        )
         bad = ~np.isfinite(days)
         if bad.any():
             first = column.index[int(np.argmax(bad))]
@@ -260,7 +280,7 @@ def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64]
                 f"column {name!r} has {int(bad.sum())} missing or infinite time(s) "
                 f"(first at index {fmt(first)})"
             )
-        return days, False
+        return days, None, False
     raise ValidationTypeError(
         f"column {name!r} must hold datetimes or numbers of days, got dtype {dtype}; "
         "convert text with pandas.to_datetime"

@@ -42,6 +42,7 @@ from bbmkit._kernels import (
     DecayKind,
     decay_factor,
     decayed_points,
+    divided,
     first_crossing,
     group_presence,
     group_sum,
@@ -53,8 +54,8 @@ from bbmkit._validation import (
     check_no_missing,
     check_number,
     fmt,
+    raw_times,
     require_columns,
-    times_as_days,
 )
 
 __all__ = ["EventLog", "ScoringModel", "grade"]
@@ -289,7 +290,14 @@ class ScoringModel:
         )
         contacts = log.contacts
         if log.present is not None:
-            score, contacts = score[log.present], contacts[log.present]
+            kept = np.flatnonzero(log.present)
+            score = score[kept]
+            contacts = (
+                # a range of ids: the kept offsets are the ids, no gather from the range
+                pd.Index(kept + contacts.start, name=contacts.name)
+                if isinstance(contacts, pd.RangeIndex) and contacts.step == 1
+                else contacts[kept]
+            )
         return pd.Series(score, index=contacts, name="score")
 
     def ledger(
@@ -414,17 +422,18 @@ class ScoringModel:
         )
         resolved = [base.resolve_as_of(d) for d in marks]
         last = max(resolved)
+        days = base.time_days
         if base.keep_contacts:
             present = np.ones(len(base.contacts), dtype=bool)
         else:
-            present = group_presence(base.contact_codes[base.time_days <= last], len(base.contacts))
+            present = group_presence(base.contact_codes[days <= last], len(base.contacts))
         remap = np.cumsum(present) - 1
         columns = []
         for when in resolved:  # a loop over dates, not rows
-            keep = base.time_days <= when
+            keep = days <= when
             codes = remap[base.contact_codes[keep]]
             values = base.points_of(self)[keep] * decay_factor(
-                when - base.time_days[keep], self.decay, self._scale()
+                when - days[keep], self.decay, self._scale()
             )
             columns.append(
                 scores_from_values(
@@ -766,7 +775,7 @@ class ScoringModel:
         require_columns(frame, [contact, event, time], name="events")
         for column in (contact, event):
             check_no_missing(frame[column], column)
-        times, clock = _times(frame[time], time)
+        times, per_day, clock = _times(frame[time], time)
         type_codes = _type_codes(frame[event], event, list(self.points))
         present = None
         if slots:  # dense integer ids stay offsets; callers drop unused slots at the end
@@ -778,7 +787,8 @@ class ScoringModel:
             contact_codes=contact_codes,
             contacts=contacts,
             type_codes=type_codes,
-            time_days=times,
+            times=times,
+            per_day=per_day,
             clock=clock,
             as_of_days=math.nan,
             present=present,
@@ -823,9 +833,11 @@ class _Clock:
         return float(stamp.as_unit("ns").value) / NS_PER_DAY
 
 
-def _times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], _Clock]:
-    days, tz = times_as_days(column, name)
-    return days, _Clock(is_datetime=tz is not False, tz=None if tz is False else tz)
+def _times(
+    column: pd.Series, name: str
+) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.float64], float | None, _Clock]:
+    raw, per_day, tz = raw_times(column, name)
+    return raw, per_day, _Clock(is_datetime=tz is not False, tz=None if tz is False else tz)
 
 
 def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.integer[Any]]:
@@ -867,7 +879,9 @@ class _Log:
     contact_codes: npt.NDArray[np.intp]
     contacts: pd.Index
     type_codes: npt.NDArray[np.integer[Any]]
-    time_days: npt.NDArray[np.float64]
+    # as stored: nanoseconds of datetimes (``per_day`` a day) or float days (``per_day`` None)
+    times: npt.NDArray[np.int64] | npt.NDArray[np.float64]
+    per_day: float | None
     clock: _Clock
     as_of_days: float
     # with slot codes: which of ``contacts`` have events (None: all of them)
@@ -878,19 +892,31 @@ class _Log:
     def resolve_as_of(self, as_of: object) -> float:
         return self.clock.to_days(as_of)
 
+    @property
+    def time_days(self) -> npt.NDArray[np.float64]:
+        """Float days of every event (a new array for datetimes: bind it once)."""
+        if self.per_day is None:
+            return self.times  # type: ignore[return-value]
+        return divided(self.times, self.per_day)  # type: ignore[arg-type]
+
+    def _days(self, value: object) -> float:
+        # the same rounding as numpy's elementwise int -> float, then division
+        return float(value) if self.per_day is None else float(value) / self.per_day  # type: ignore[arg-type]
+
     def cut(self, as_of_days: float | None) -> _Log:
         """Keep events at or before ``as_of`` (default: the latest) and their contacts."""
+        latest = self._days(self.times.max()) if self.times.size else -math.inf
         if as_of_days is None:
-            as_of_days = float(self.time_days.max()) if self.time_days.size else 0.0
-        keep = self.time_days <= as_of_days
-        if keep.all():  # the common case of scoring now: nothing to cut
+            as_of_days = latest if self.times.size else 0.0
+        if latest <= as_of_days:  # the common case of scoring now: nothing to cut
             return attrs.evolve(self, as_of_days=as_of_days)
+        keep = self.time_days <= as_of_days
         if self.keep_contacts:
             return attrs.evolve(
                 self,
                 contact_codes=self.contact_codes[keep],
                 type_codes=self.type_codes[keep],
-                time_days=self.time_days[keep],
+                times=self.times[keep],
                 as_of_days=as_of_days,
             )
         present = group_presence(self.contact_codes[keep], len(self.contacts))
@@ -899,7 +925,8 @@ class _Log:
             contact_codes=remap[self.contact_codes[keep]],
             contacts=self.contacts[present],
             type_codes=self.type_codes[keep],
-            time_days=self.time_days[keep],
+            times=self.times[keep],
+            per_day=self.per_day,
             clock=self.clock,
             as_of_days=as_of_days,
         )
@@ -911,7 +938,13 @@ class _Log:
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
         points = np.array(list(model.points.values()), dtype=np.float64)
         return decayed_points(
-            self.time_days, self.type_codes, points, self.as_of_days, model.decay, model._scale()
+            self.times,
+            self.type_codes,
+            points,
+            self.as_of_days,
+            model.decay,
+            model._scale(),
+            self.per_day,
         )
 
 
@@ -1010,7 +1043,7 @@ class EventLog:
         require_columns(frame, [contact, event, time], name="events")
         for column in (contact, event):
             check_no_missing(frame[column], column)
-        times, clock = _times(frame[time], time)
+        times, per_day, clock = _times(frame[time], time)
         event_codes, event_types = small_codes(frame[event])
         counts = np.bincount(event_codes.astype(np.intp), minlength=len(event_types))
         if contacts is None:
@@ -1031,7 +1064,8 @@ class EventLog:
             contact_codes=contact_codes,
             contacts=ids.rename(contact),
             type_codes=event_codes,
-            time_days=times,
+            times=times,
+            per_day=per_day,
             clock=clock,
             as_of_days=math.nan,
             keep_contacts=keep_contacts,
@@ -1050,7 +1084,7 @@ class EventLog:
         ...                                   "timestamp": [0.0]})).n_events
         1
         """
-        return int(self._log.time_days.shape[0])
+        return int(self._log.times.shape[0])
 
     @property
     def contacts(self) -> pd.Index:

@@ -42,19 +42,22 @@ def decay_factor(age_days: FloatArray, kind: DecayKind, scale: float) -> FloatAr
 
 
 def decayed_points(
-    time_days: FloatArray,
+    times: npt.NDArray[np.int64] | FloatArray,
     type_codes: IntArray,
     points: FloatArray,
     as_of_days: float,
     kind: DecayKind,
     scale: float,
+    per_day: float | None = None,
 ) -> FloatArray:
-    """Points of every event, decayed to ``as_of_days``: ``points[type] * decay(as_of - time)``.
+    """Points of every event, decayed to ``as_of_days``: ``points[type] * decay(as_of - day)``.
 
-    The pass over every event of the log, so it runs in row chunks on the
-    thread pool (each chunk's arithmetic is the same as in one piece).
+    ``times`` are days, or ``per_day`` units a day (nanoseconds of
+    datetimes), divided block by block: the same numbers as dividing the
+    whole array first, without a log-sized array of days. The pass over
+    every event of the log, so it runs in row chunks on the thread pool.
     """
-    out = np.empty(time_days.shape[0], dtype=np.float64)
+    out = np.empty(times.shape[0], dtype=np.float64)
 
     def chunk(rows: slice) -> None:
         # cache-sized blocks written in place: no log-sized temporaries to allocate and fault in
@@ -63,7 +66,11 @@ def decayed_points(
             if kind == "none":
                 np.take(points, type_codes[s], out=block)
                 continue
-            np.subtract(as_of_days, time_days[s], out=block)
+            if per_day is None:
+                np.subtract(as_of_days, times[s], out=block)
+            else:
+                np.divide(times[s], per_day, out=block)
+                np.subtract(as_of_days, block, out=block)
             block *= -1.0 / scale  # the same operations, in the same order, as decay_factor
             if kind == "exponential":
                 np.exp2(block, out=block)
