@@ -275,6 +275,14 @@ def rollup(
     return _rollup_frame(data, k)
 
 
+def _n_scored(data: _Accounts, n_contacts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Scored contacts per account, by counting whichever of scored/unscored is rarer."""
+    unscored = ~data.scored
+    if 2 * int(np.count_nonzero(unscored)) > unscored.size:
+        return group_count(data.codes, data.n, data.scored)
+    return n_contacts - group_count(data.codes, data.n, unscored)
+
+
 def _rollup_frame(data: _Accounts, k: int) -> pd.DataFrame:
     n_contacts = group_count(data.codes, data.n)
     total_ = data.total()
@@ -282,7 +290,7 @@ def _rollup_frame(data: _Accounts, k: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "n_contacts": n_contacts,
-            "n_scored": group_count(data.codes, data.n, data.scored),
+            "n_scored": _n_scored(data, n_contacts),
             "total": total_,
             "max": best,
             "mean": total_ / n_contacts,
