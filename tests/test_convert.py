@@ -285,3 +285,14 @@ def test_string_keys_in_blocks_on_threads(monkeypatch: pytest.MonkeyPatch, kind:
     expected_codes, expected_uniques = reference.sorted_codes(values)
     assert codes.tolist() == expected_codes
     assert list(uniques) == expected_uniques
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "string[python]"])
+@pytest.mark.parametrize("width", ["fixed", "variable"])
+def test_factorize_keeps_the_string_dtype(dtype: str, width: str) -> None:
+    values = ["C0003", "C0001", "C0003", "C0002"] if width == "fixed" else ["C3", "C10", "C3", "C2"]
+    series = pd.Series(values, dtype=dtype)
+    codes, uniques = factorize(series)
+    assert uniques.dtype == series.dtype
+    assert uniques[codes].tolist() == values
+    assert list(uniques) == sorted(set(values))

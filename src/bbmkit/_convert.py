@@ -211,8 +211,46 @@ def _factorize_keys(
         codes = np.asarray(raw, dtype=np.intp)
         n_unique = int(codes.max()) + 1
     where = np.empty(n_unique, dtype=np.intp)
-    where[codes] = np.arange(codes.size)  # one occurrence of each label; any will do
-    return codes.astype(np.intp, copy=False), pd.Index(labels.array.take(where))
+
+    def chunk(s: slice) -> None:
+        # one occurrence of each label; any will do, so threads racing on a label is harmless
+        where[codes[s]] = np.arange(s.start or 0, s.stop, dtype=np.intp)
+
+    run_chunks(chunk, elementwise_slices(codes.size))
+    uniques = _fixed_width_labels(labels, where)
+    if uniques is None:
+        uniques = pd.Index(labels.array.take(where))
+    return codes.astype(np.intp, copy=False), uniques
+
+
+def _fixed_width_labels(labels: pd.Series, rows: npt.NDArray[np.intp]) -> pd.Index | None:
+    """``labels`` at ``rows`` built from the bytes when every string has one width (else None).
+
+    Copying fixed-width rows of bytes is several times faster than Arrow's
+    take of millions of strings.
+    """
+    arr = _arrow_strings(labels)
+    if arr is None:
+        return None
+    import pyarrow as pa
+
+    _, offsets_buf, data_buf = arr.buffers()
+    kind = np.int64 if arr.type.id == _large_string_id() else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+    n = len(arr)
+    start, total = int(offsets[0]), int(offsets[-1]) - int(offsets[0])
+    if n == 0 or data_buf is None or total % n:
+        return None
+    width = total // n
+    if width == 0 or not bool((np.diff(offsets) == width).all()):
+        return None
+    matrix = np.frombuffer(data_buf, dtype=np.uint8)[start : start + total].reshape(n, width)
+    picked = np.ascontiguousarray(matrix[rows])
+    new_offsets = np.arange(0, (rows.size + 1) * width, width, dtype=np.int64)
+    built = pa.Array.from_buffers(
+        pa.large_string(), rows.size, [None, pa.py_buffer(new_offsets), pa.py_buffer(picked)]
+    )
+    return pd.Index(pd.array(built, dtype=labels.dtype))
 
 
 def _string_keys(
