@@ -244,8 +244,11 @@ def _fixed_width_labels(labels: pd.Series, rows: npt.NDArray[np.intp]) -> pd.Ind
     width = total // n
     if width == 0 or not bool((np.diff(offsets) == width).all()):
         return None
-    matrix = np.frombuffer(data_buf, dtype=np.uint8)[start : start + total].reshape(n, width)
-    picked = np.ascontiguousarray(matrix[rows])
+    # each string as one opaque item of ``width`` bytes: a take copies whole items
+    items = np.frombuffer(data_buf, dtype=np.uint8)[start : start + total].view(
+        np.dtype((np.void, width))
+    )
+    picked = np.take(items, rows).view(np.uint8)
     new_offsets = np.arange(0, (rows.size + 1) * width, width, dtype=np.int64)
     built = pa.Array.from_buffers(
         pa.large_string(), rows.size, [None, pa.py_buffer(new_offsets), pa.py_buffer(picked)]
