@@ -296,3 +296,26 @@ def test_factorize_keeps_the_string_dtype(dtype: str, width: str) -> None:
     assert uniques.dtype == series.dtype
     assert uniques[codes].tolist() == values
     assert list(uniques) == sorted(set(values))
+
+
+def test_remembered_keys_give_the_same_answers() -> None:
+    from bbmkit._convert import _recall, forget_keys, remember_keys
+
+    rng = np.random.default_rng(5)
+    index = pd.Index(_ids(rng, 300, "padded") + ["C00000001", "C00000001"], dtype="str")
+    targets = pd.Index(sorted(set(_ids(rng, 200, "padded"))), dtype="str")
+    fresh = (repeated(index), repeated(targets), positions(targets, index))
+    remember_keys(targets, index)
+    try:
+        assert _recall(index) is not None
+        assert _recall(pd.Index(list(index), dtype="str")) is None  # equal is not the same
+        again = (repeated(index), repeated(targets), positions(targets, index))
+    finally:
+        forget_keys()
+    assert _recall(index) is None
+    for a, b in zip(fresh, again, strict=True):
+        assert (a is None and b is None) or a.tolist() == b.tolist()  # type: ignore[union-attr]
+    remember_keys(targets, index)
+    del index  # a dead index is never recalled, even if its id is reused
+    assert _recall(pd.Index(["x"], dtype="str")) is None
+    forget_keys()

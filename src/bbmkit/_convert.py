@@ -12,6 +12,8 @@ same codes and the same sorted labels.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -30,10 +32,21 @@ from bbmkit._kernels import (
 )
 from bbmkit._validation import NS_PER_DAY
 
-__all__ = ["NS_PER_DAY", "factorize", "factorize_slots", "positions", "repeated", "small_codes"]
+__all__ = [
+    "NS_PER_DAY",
+    "factorize",
+    "factorize_slots",
+    "forget_keys",
+    "positions",
+    "remember_keys",
+    "repeated",
+    "small_codes",
+]
 
 _MAX_STRING_WIDTH = 64  # longer strings are hashed
 _SAMPLE_ROWS = 4096
+# per thread, the string keys of the latest pair of indexes matched (see remember_keys)
+_LOCAL = threading.local()
 
 
 def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
@@ -143,7 +156,7 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
         return np.arange(len(index), dtype=np.intp)
     if isinstance(index, pd.RangeIndex) and targets.dtype.kind in "iu":
         return np.asarray(index.get_indexer(targets), dtype=np.intp)  # arithmetic, no table
-    keyed = _string_keys([index, targets])
+    keyed = _recall(index, targets) or _string_keys([index, targets])
     if keyed is None and index.dtype.kind in "iu" and targets.dtype.kind in "iu":
         keyed = _int_keys(index.to_numpy(), targets.to_numpy())
     if keyed is None:
@@ -156,11 +169,47 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
     return table[target_keys]
 
 
+def remember_keys(index: pd.Index, targets: pd.Index) -> None:
+    """Compute the shared string keys of two indexes once for what follows.
+
+    :func:`repeated` of either and :func:`positions` of the pair then reuse
+    them instead of reading millions of strings again. Indexes are
+    immutable; the memory holds them weakly and only the latest pair.
+    """
+    forget_keys()
+    if index.is_(targets):
+        return
+    keyed = _string_keys([index, targets])
+    if keyed is not None:
+        _LOCAL.memo = ((weakref.ref(index), weakref.ref(targets)), keyed)
+
+
+def forget_keys() -> None:
+    """Drop the keys :func:`remember_keys` holds (they are as large as the indexes)."""
+    _LOCAL.memo = None
+
+
+def _recall(*indexes: pd.Index) -> tuple[list[npt.NDArray[np.int64]], int] | None:
+    """Remembered keys of these indexes (one, or the remembered pair in order), else None."""
+    memo = getattr(_LOCAL, "memo", None)
+    if memo is None:
+        return None
+    refs, (keys, span) = memo
+    held = [ref() for ref in refs]
+    if len(indexes) == 2 and held[0] is indexes[0] and held[1] is indexes[1]:
+        return keys, span
+    if len(indexes) == 1:
+        for obj, obj_keys in zip(held, keys, strict=True):
+            if obj is indexes[0]:
+                return [obj_keys], span
+    return None
+
+
 def repeated(index: pd.Index) -> npt.NDArray[np.bool_] | None:
     """Rows whose label occurs more than once (``duplicated(keep=False)``), ``None`` if unique."""
     if isinstance(index, pd.RangeIndex) or _strictly_increasing(index):
         return None
-    keyed = _string_keys([index])
+    keyed = _recall(index) or _string_keys([index])
     if keyed is None and index.dtype.kind in "iu":
         keyed = _int_keys(index.to_numpy())
     if keyed is None or keyed[1] > max(4 * len(index), 1024):

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._convert import factorize, positions, repeated
+from bbmkit._convert import factorize, forget_keys, positions, remember_keys, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import (
     gather_values,
@@ -186,6 +186,18 @@ def _role_weights(
 
 def _prepare(
     scores: object, accounts: object, roles: object = None, role_weights: object = None
+) -> _Accounts:
+    if isinstance(scores, pd.Series) and isinstance(accounts, pd.Series):
+        # string ids: read both indexes once for the duplicate checks and the matching
+        remember_keys(scores.index, accounts.index)
+    try:
+        return _prepare_arrays(scores, accounts, roles, role_weights)
+    finally:
+        forget_keys()
+
+
+def _prepare_arrays(
+    scores: object, accounts: object, roles: object, role_weights: object
 ) -> _Accounts:
     checked = _check_scores(scores)
     values = checked.to_numpy(dtype=np.float64)
