@@ -302,7 +302,7 @@ def test_remembered_keys_give_the_same_answers() -> None:
     from bbmkit._convert import _recall, forget_keys, remember_keys
 
     rng = np.random.default_rng(5)
-    index = pd.Index(_ids(rng, 300, "padded") + ["C00000001", "C00000001"], dtype="str")
+    index = pd.Index([*_ids(rng, 300, "padded"), "C00000001", "C00000001"], dtype="str")
     targets = pd.Index(sorted(set(_ids(rng, 200, "padded"))), dtype="str")
     fresh = (repeated(index), repeated(targets), positions(targets, index))
     remember_keys(targets, index)
