@@ -72,7 +72,7 @@ def run_bbmkit(data: dict[str, Any]) -> dict[str, Any]:
     is_icp = PROFILE.is_icp(contacts)
     scores = MODEL.score(events, as_of=AS_OF)
     accounts = contacts.set_index("contact_id")["account_id"]
-    result = bk.handover(scores, accounts, RULE)
+    result = bk.handover(scores, accounts, RULE, top_k=None)  # the workload needs no top-k
     handed = result.index[result["handover"].to_numpy()]
     in_handed = accounts.isin(handed).to_numpy()
     rates = bk.icp_rate(is_icp, by=in_handed)

@@ -114,6 +114,33 @@ def test_rollup_hand_worked() -> None:
     assert r["top2_total"].tolist() == [140.0, 60.0]  # B: 60 and the unscored 0
 
 
+def test_top_k_none_leaves_the_top_k_column_out() -> None:
+    scores = pd.Series({"c1": 100.0, "c2": 40.0, "c3": 60.0})
+    mapping = pd.Series({"c1": "A", "c2": "A", "c3": "B", "c4": "B"}, name="account")
+    full = handover(scores, mapping, ABM_RULE)
+    lean = handover(scores, mapping, ABM_RULE, top_k=None)
+    assert "top3_total" in full.columns
+    assert "top3_total" not in lean.columns
+    pd.testing.assert_frame_equal(lean, full.drop(columns="top3_total"))
+    assert rollup(scores, mapping, top_k=None).columns.tolist() == [
+        "n_contacts",
+        "n_scored",
+        "total",
+        "max",
+        "mean",
+    ]
+
+
+def test_reason_column_is_the_default_string_dtype() -> None:
+    scores = pd.Series({"c1": 100.0, "c2": 40.0})
+    result = handover(scores, pd.Series({"c1": "A", "c2": "B"}), ABM_RULE)
+    assert result["reason"].dtype == pd.Series(["x"]).dtype
+    assert result["reason"].tolist() == ["any contact >= 100", ""]
+    empty = handover(pd.Series(dtype=float), None, ABM_RULE)
+    assert empty.empty
+    assert empty["reason"].dtype == pd.Series(["x"]).dtype
+
+
 def test_role_weights() -> None:
     scores = pd.Series({"ceo": 50.0, "intern": 80.0, "cto": 40.0})
     mapping = pd.Series({"ceo": "A", "intern": "A", "cto": "A"})
@@ -210,6 +237,8 @@ def test_empty_scores_and_bad_options() -> None:
     assert rollup(pd.Series(dtype=float), None).empty
     with pytest.raises(ValidationError, match="top_k must be an integer >= 1"):
         rollup(pd.Series({"c1": 1.0}), mapping, top_k=0)
+    with pytest.raises(ValidationTypeError, match="top_k"):
+        rollup(pd.Series({"c1": 1.0}), mapping, top_k="3")  # type: ignore[arg-type]
     with pytest.raises(ValidationTypeError, match="rule must be a Rule"):
         handover(pd.Series({"c1": 1.0}), mapping, "any >= 100")  # type: ignore[arg-type]
 

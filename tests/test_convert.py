@@ -143,9 +143,24 @@ def test_positions_match_get_indexer(kind: str, seed: int) -> None:
         (pd.RangeIndex(0, 4), pd.RangeIndex(2, 7)),
         (pd.RangeIndex(0, 4), pd.Index(["a"])),
         (pd.RangeIndex(0, 0), pd.Index([0, 1])),
+        (pd.Index([7, 2]), pd.RangeIndex(0, 0)),
+        (pd.Index([], dtype="int64"), pd.RangeIndex(0, 3)),
+        (pd.Index([-5, 3, 2**62]), pd.RangeIndex(0, 4)),
+        (pd.Index([3, 1], dtype="uint64"), pd.RangeIndex(1, 4)),
     ],
 )
 def test_positions_other_dtypes(index: pd.Index, targets: pd.Index) -> None:
+    assert positions(index, targets).tolist() == index.get_indexer(targets).tolist()
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint16"])
+@pytest.mark.parametrize("seed", range(20))
+def test_positions_into_a_range_index_match_get_indexer(dtype: str, seed: int) -> None:
+    # contacts -> accounts maps often carry a RangeIndex: positions come from one scatter
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(np.arange(0, 90), size=int(rng.integers(1, 60)), replace=False)
+    index = pd.Index(ids.astype(dtype))
+    targets = pd.RangeIndex(int(rng.integers(0, 30)), int(rng.integers(30, 100)))
     assert positions(index, targets).tolist() == index.get_indexer(targets).tolist()
 
 

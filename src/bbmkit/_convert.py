@@ -156,6 +156,14 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
         return np.arange(len(index), dtype=np.intp)
     if isinstance(index, pd.RangeIndex) and targets.dtype.kind in "iu":
         return np.asarray(index.get_indexer(targets), dtype=np.intp)  # arithmetic, no table
+    if (
+        isinstance(targets, pd.RangeIndex)
+        and targets.step == 1
+        and len(targets)
+        and len(index)
+        and index.dtype.kind in "iu"
+    ):
+        return _into_range(index.to_numpy(), targets.start, targets.stop)
     keyed = _recall(index, targets) or _string_keys([index, targets])
     if keyed is None and index.dtype.kind in "iu" and targets.dtype.kind in "iu":
         keyed = _int_keys(index.to_numpy(), targets.to_numpy())
@@ -167,6 +175,21 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
     table = np.full(span, -1, dtype=np.intp)
     table[index_keys] = np.arange(len(index_keys))
     return table[target_keys]
+
+
+def _into_range(
+    values: npt.NDArray[np.integer[Any]], start: int, stop: int
+) -> npt.NDArray[np.intp]:
+    """Positions of unique integer ``values`` for each target of ``range(start, stop)``: one scatter."""
+    out = np.full(stop - start, -1, dtype=np.intp)
+    low, high = minmax(values)
+    rows = np.arange(values.size, dtype=np.intp)
+    if low >= start and high < stop:
+        out[np.subtract(values, start, dtype=np.intp)] = rows
+    else:
+        inside = (values >= start) & (values < stop)
+        out[np.subtract(values[inside], start, dtype=np.intp)] = rows[inside]
+    return out
 
 
 def remember_keys(index: pd.Index, targets: pd.Index) -> None:

@@ -239,7 +239,7 @@ def rollup(
     scores: pd.Series,
     accounts: pd.Series | None,
     *,
-    top_k: int = 3,
+    top_k: int | None = 3,
     roles: pd.Series | None = None,
     role_weights: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
@@ -255,8 +255,10 @@ def rollup(
         score count as 0; a scored contact missing from the map, a contact
         listed twice, or a missing account id is an error. ``None`` treats
         every scored contact as its own account (lead-level).
-    top_k : int, default 3
-        How many of the highest contact scores ``top{k}_total`` adds up.
+    top_k : int or None, default 3
+        How many of the highest contact scores ``top{k}_total`` adds up;
+        ``None`` leaves that column out (it is the costliest one: ``k``
+        passes over the contacts).
     roles, role_weights : optional
         Role per contact (Series indexed by contact id) and a weight per role:
         each contact's score is multiplied by its role's weight before the
@@ -267,7 +269,7 @@ def rollup(
     pandas.DataFrame
         Indexed by account id (sorted): ``n_contacts``, ``n_scored``,
         ``total`` (the account score, the sum), ``max``, ``mean``
-        (total / n_contacts) and ``top{k}_total``. Accounts with no contacts
+        (total / n_contacts) and ``top{k}_total`` (unless ``top_k=None``). Accounts with no contacts
         cannot appear.
 
     Examples
@@ -282,9 +284,13 @@ def rollup(
     A                    2         2  140.0  100.0  70.0       100.0
     B                    2         1   60.0   60.0  30.0        60.0
     """
-    k = check_int(top_k, name="top_k", low=1)
+    k = _check_top_k(top_k)
     data = _prepare(scores, accounts, roles, role_weights)
     return _rollup_frame(data, k)
+
+
+def _check_top_k(top_k: object) -> int | None:
+    return None if top_k is None else check_int(top_k, name="top_k", low=1)
 
 
 def _n_scored(data: _Accounts, n_contacts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -295,21 +301,20 @@ def _n_scored(data: _Accounts, n_contacts: npt.NDArray[np.int64]) -> npt.NDArray
     return n_contacts - group_count(data.codes, data.n, unscored)
 
 
-def _rollup_frame(data: _Accounts, k: int) -> pd.DataFrame:
+def _rollup_frame(data: _Accounts, k: int | None) -> pd.DataFrame:
     n_contacts = group_count(data.codes, data.n)
     total_ = data.total()
     best = data.best()
-    return pd.DataFrame(
-        {
-            "n_contacts": n_contacts,
-            "n_scored": _n_scored(data, n_contacts),
-            "total": total_,
-            "max": best,
-            "mean": total_ / n_contacts,
-            f"top{k}_total": group_top_k_sum(data.codes, data.scores, data.n, k, best=best),
-        },
-        index=data.ids,
-    )
+    columns: dict[str, npt.NDArray[Any]] = {
+        "n_contacts": n_contacts,
+        "n_scored": _n_scored(data, n_contacts),
+        "total": total_,
+        "max": best,
+        "mean": total_ / n_contacts,
+    }
+    if k is not None:
+        columns[f"top{k}_total"] = group_top_k_sum(data.codes, data.scores, data.n, k, best=best)
+    return pd.DataFrame(columns, index=data.ids)
 
 
 # --------------------------------------------------------------------------
@@ -758,7 +763,24 @@ def rule_from_dict(data: Mapping[str, Any], *, _where: str = "rule") -> Rule:
 # handover
 
 
-def _evaluate(rule: Rule, data: _Accounts) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.object_]]:
+@attrs.frozen
+class _Handover:
+    fired: npt.NDArray[np.bool_]
+    texts: npt.NDArray[np.object_]  # distinct reason texts
+    which: npt.NDArray[np.intp]  # each account's index into texts
+
+    def reasons(self) -> npt.NDArray[np.object_]:
+        return self.texts[self.which]
+
+    def reason_column(self) -> Any:
+        """The reasons as a pandas string array: the few distinct texts converted once, then taken."""
+        return pd.array(self.texts.tolist(), dtype=_STR).take(self.which)
+
+
+_STR = pd.Series([""]).dtype  # the default string dtype of the installed pandas
+
+
+def _evaluate(rule: Rule, data: _Accounts) -> _Handover:
     if not isinstance(rule, Rule):
         raise ValidationTypeError(
             f"rule must be a Rule (any_contact, contacts, total, ...), got {fmt(rule)}"
@@ -779,7 +801,7 @@ def _evaluate(rule: Rule, data: _Accounts) -> tuple[npt.NDArray[np.bool_], npt.N
         ],
         dtype=object,
     )
-    return result.fired, texts[inverse.ravel()] if len(sets) else np.array([], dtype=object)
+    return _Handover(result.fired, texts, inverse.ravel())
 
 
 def _distinct(
@@ -799,7 +821,7 @@ def handover(
     accounts: pd.Series | None,
     rule: Rule,
     *,
-    top_k: int = 3,
+    top_k: int | None = 3,
     roles: pd.Series | None = None,
     role_weights: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
@@ -834,12 +856,12 @@ def handover(
     B  180.0      True    3 contacts >= 60
     C  120.0     False
     """
-    k = check_int(top_k, name="top_k", low=1)
+    k = _check_top_k(top_k)
     data = _prepare(scores, accounts, roles, role_weights)
     frame = _rollup_frame(data, k)
-    fired, reasons = _evaluate(rule, data)
-    frame["handover"] = fired
-    frame["reason"] = reasons
+    result = _evaluate(rule, data)
+    frame["handover"] = result.fired
+    frame["reason"] = result.reason_column()
     return frame
 
 
@@ -889,7 +911,8 @@ def first_handover(
     reason = np.empty(0, dtype=object)
     for j, column in enumerate(history.columns):  # a loop over dates, not rows
         data = _prepare(history[column].rename(None), accounts, roles, role_weights)
-        fired, texts = _evaluate(rule, data)
+        result = _evaluate(rule, data)
+        fired, texts = result.fired, result.reasons()
         if index is None:
             index = data.ids
             first = np.full(data.n, -1, dtype=np.intp)
