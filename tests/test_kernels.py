@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from bbmkit._kernels import first_crossing, group_count, weighted_contributions, weighted_fit
+from bbmkit._kernels import (
+    first_crossing,
+    group_count,
+    pair_sums,
+    weighted_contributions,
+    weighted_fit,
+)
 from tests import reference
 
 
@@ -75,3 +81,29 @@ def test_first_crossing_flat_and_falling_segments() -> None:
         x_end=100.0,
     )
     np.testing.assert_allclose(got, [0.0, 3.0, 11.0, np.inf])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pair_sums_matches_reference(seed: int) -> None:
+    # dense contact codes take the presence-table path, sparse ones the sorting path
+    rng = np.random.default_rng(seed)
+    n, n_types = int(rng.integers(1, 400)), int(rng.integers(1, 9))
+    high = int(rng.integers(1, 50)) if seed % 2 else int(rng.integers(10**4, 10**6))
+    contacts = rng.integers(0, high, n)
+    types = rng.integers(0, n_types, n)
+    values = rng.normal(size=n)
+    expected: dict[tuple[int, int], float] = {}
+    for c, t, v in zip(contacts.tolist(), types.tolist(), values.tolist(), strict=True):
+        expected[(c, t)] = expected.get((c, t), 0.0) + v
+    pc, pt, sums = pair_sums(contacts, types, values, n_types)
+    assert list(zip(pc.tolist(), pt.tolist(), strict=True)) == sorted(expected)
+    np.testing.assert_allclose(
+        sums, [expected[k] for k in sorted(expected)], rtol=1e-12, atol=1e-12
+    )
+
+
+def test_pair_sums_of_nothing_is_empty() -> None:
+    pc, pt, sums = pair_sums(
+        np.array([], dtype=np.intp), np.array([], dtype=np.intp), np.array([]), 3
+    )
+    assert pc.size == pt.size == sums.size == 0

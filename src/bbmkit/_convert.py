@@ -131,17 +131,18 @@ def smallest_int(n: int) -> type[np.integer[Any]]:
 
 
 def factorize_slots(
-    labels: pd.Series,
+    labels: pd.Series, *, max_span: int = 0
 ) -> tuple[npt.NDArray[np.intp], pd.Index, npt.NDArray[np.bool_] | None]:
     """Like :func:`factorize`, but dense integer ids keep their offsets as codes.
 
     The labels are then every integer in the ids' range and ``present``
     marks those that occur (``None``: all). A kernel reduces into all the
     slots and drops the unused ones at the end, which saves remapping every
-    row (the most expensive step of factorising a long log).
+    row (the most expensive step of factorising a long log). Ids count as
+    dense when their range is within 4 times their number, or ``max_span``.
     """
     if labels.dtype.kind in "iu" and len(labels):
-        dense = _dense_offsets(labels.to_numpy())
+        dense = _dense_offsets(labels.to_numpy(), max_span)
         if dense is not None:
             offsets, low, present = dense
             slots = _int_range(low, present.size, labels.dtype)
@@ -449,12 +450,12 @@ def _factorize_bools(values: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp
 
 
 def _dense_offsets(
-    values: npt.NDArray[np.integer],
+    values: npt.NDArray[np.integer], max_span: int = 0
 ) -> tuple[npt.NDArray[np.intp], int, npt.NDArray[np.bool_]] | None:
     """Offsets from the smallest id, the smallest id and which offsets occur; ``None`` if sparse."""
     low, high = minmax(values)
     span = high - low + 1
-    if span > max(4 * values.size, 1024):
+    if span > max(4 * values.size, 1024, max_span):
         return None
     # ids already starting at 0 are their own offsets: no subtraction pass
     offsets = (

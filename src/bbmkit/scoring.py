@@ -621,9 +621,12 @@ class ScoringModel:
                 "as_of is required for a partial score: a chunk does not know the latest event of the log"
             )
         log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
-        pc, pt, sums = pair_sums(
-            log.contact_codes, log.type_codes, log.values(self), len(self.points)
-        )
+        return self._log_partial(log, log.values(self), contact, event)
+
+    def _log_partial(
+        self, log: _Log, values: npt.NDArray[np.float64], contact: str, event: str
+    ) -> pd.DataFrame:
+        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, values, len(self.points))
         return self._partial_frame(log.contacts.take(pc), pt, sums, contact, event)
 
     def _partial_frame(
@@ -765,6 +768,7 @@ class ScoringModel:
         time: str,
         keep_all: bool = False,
         slots: bool = False,
+        slot_span: int = 0,
     ) -> _Log:
         if isinstance(events, EventLog):
             log = events._for_model(self)
@@ -779,7 +783,7 @@ class ScoringModel:
         type_codes = _type_codes(frame[event], event, list(self.points))
         present = None
         if slots:  # dense integer ids stay offsets; callers drop unused slots at the end
-            contact_codes, contacts, present = factorize_slots(frame[contact])
+            contact_codes, contacts, present = factorize_slots(frame[contact], max_span=slot_span)
         else:
             contact_codes, contacts = factorize(frame[contact])
         contacts = contacts.rename(contact)

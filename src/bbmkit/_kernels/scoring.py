@@ -7,7 +7,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from bbmkit._kernels.groupby import FloatArray, IntArray, group_sum
+from bbmkit._kernels.elementwise import minmax
+from bbmkit._kernels.groupby import FloatArray, IntArray, gather, group_presence, group_sum
 from bbmkit._kernels.parallel import blocks, elementwise_slices, run_chunks
 
 __all__ = [
@@ -112,7 +113,15 @@ def pair_sums(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
     """Sum of values per observed (contact, type) pair, sorted by contact then type."""
     pair = contact_codes.astype(np.int64) * n_types + type_codes
-    unique, inverse = np.unique(pair, return_inverse=True)
+    span = minmax(pair)[1] + 1 if pair.size else 0
+    if 0 < span <= 8 * pair.size + 1024:
+        # dense pair keys (contact codes are dense): rank by a presence table, no sort
+        present = group_presence(pair, span)
+        rank = np.cumsum(present, dtype=np.intp) - 1
+        unique = np.flatnonzero(present)
+        inverse = gather(rank, pair)
+    else:
+        unique, inverse = np.unique(pair, return_inverse=True)
     sums = group_sum(inverse.ravel(), values, unique.shape[0])
     return (unique // n_types).astype(np.intp), (unique % n_types).astype(np.intp), sums
 
