@@ -87,17 +87,24 @@ def main(argv: list[str] | None = None) -> None:
     size_gb = path.stat().st_size / 1e9
     print(f"{path}: {n_events:,} events, {n_contacts:,} contacts, {size_gb:.2f} GB on disk")
 
-    with open("/proc/self/clear_refs", "w") as f:  # reset the peak (Linux)
-        f.write("5")
-    rss_before = _status_kib("VmRSS") * 1024
+    try:
+        with open("/proc/self/clear_refs", "w") as f:  # reset the peak (Linux only)
+            f.write("5")
+        rss_before: int | None = _status_kib("VmRSS") * 1024
+    except OSError:
+        rss_before = None
     began = time.perf_counter()
     scores = score_chunks(MODEL, iter_parquet(path, batch_size=int(args.batch_size)), as_of=AS_OF)
     seconds = time.perf_counter() - began
-    peak = _status_kib("VmHWM") * 1024 - rss_before
+    memory = "peak memory unknown (no /proc)"
+    if rss_before is not None:
+        peak = _status_kib("VmHWM") * 1024 - rss_before
+        memory = (
+            f"peak memory {peak / 1e9:.2f} GB beyond the {rss_before / 1e9:.2f} GB already in use"
+        )
     print(
         f"score_chunks: {len(scores):,} contacts scored in {seconds:.1f} s "
-        f"({n_events / seconds / 1e6:.1f} M events/s), peak memory {peak / 1e9:.2f} GB "
-        f"beyond the {rss_before / 1e9:.2f} GB already in use"
+        f"({n_events / seconds / 1e6:.1f} M events/s), {memory}"
     )
     if args.check:
         began = time.perf_counter()
