@@ -177,8 +177,10 @@ def prioritize(
     items = _items(accounts, weights, scales)
     priority = _priority(items.normalised, items.weights)
     rank = _ranks(priority)
-    out = items.frame.assign(priority=priority, rank=rank)
-    return out.iloc[np.argsort(rank, kind="stable")]
+    # ranks are a permutation of 1..n: the row order is its inverse, no second sort
+    order = np.empty_like(rank)
+    order[rank - 1] = np.arange(rank.size)
+    return items.frame.iloc[order].assign(priority=priority[order], rank=rank[order])
 
 
 def priority_contributions(
