@@ -18,6 +18,7 @@ from bbmkit import (
     equals,
     one_of,
 )
+from bbmkit._kernels import weighted_fit
 from tests import reference
 
 # --------------------------------------------------------------------------
@@ -534,3 +535,58 @@ def test_property_input_not_mutated(case: tuple[pd.DataFrame, ICPProfile]) -> No
 def test_public_namespace() -> None:
     for name in bbmkit.__all__:
         assert hasattr(bbmkit, name), name
+
+
+# --------------------------------------------------------------------------
+# the fused, blocked fit path: every column kind, blocks on threads
+
+
+_TEXT_DTYPES = ["str", "string[python]", "object", "category", "large_string[pyarrow]"]
+
+
+@pytest.mark.parametrize("dtype", _TEXT_DTYPES)
+@pytest.mark.parametrize("threads", ["1", "3"])
+@pytest.mark.parametrize("n_values", [1, 3, 6])
+def test_blocked_fit_equals_reference_for_every_text_dtype(
+    monkeypatch: pytest.MonkeyPatch, dtype: str, threads: str, n_values: int
+) -> None:
+    from bbmkit._kernels import parallel
+
+    # many rows per thread chunk and many blocks per chunk, so every path splits
+    monkeypatch.setattr(parallel, "MIN_ROWS", 8)
+    monkeypatch.setattr(parallel, "BLOCK_ROWS", 7)
+    monkeypatch.setenv("BBMKIT_NUM_THREADS", threads)
+    rng = np.random.default_rng(n_values)
+    n = 503
+    words = np.array(["a", "b", "c", "d", "e", "f", "g", "", "日本"], dtype=object)
+    text = words[rng.integers(0, words.size, n)]
+    text[rng.random(n) < 0.1] = None
+    frame = pd.DataFrame(
+        {
+            "t": pd.Series(text, dtype=object).astype(dtype),
+            "x": np.where(rng.random(n) < 0.1, np.nan, rng.normal(50, 20, n)),
+            "k": rng.integers(0, 10, n),
+        }
+    )
+    profile = ICPProfile(
+        [
+            one_of("t", list(words[:n_values]), weight=3),
+            between("x", 30, 70, closed="left", weight=2),
+            at_least("k", 4),
+            at_most("x", 60.5, weight=0.5, name="x_max"),
+            equals("t", "日本", name="t_jp", weight=1.5),
+        ]
+    )
+    expected = reference.icp_fit(
+        [{"t": t, "x": x, "k": k} for t, x, k in zip(text, frame["x"], frame["k"], strict=True)],
+        [c.to_dict() for c in profile.criteria],
+    )
+    fit = profile.fit(frame)
+    np.testing.assert_allclose(fit.to_numpy(), expected, rtol=1e-12, atol=1e-15)
+    # the blocked path and the one-piece match matrix add in the same order: bit-for-bit equal
+    _, matches = profile._matches(frame)
+    np.testing.assert_array_equal(fit.to_numpy(), weighted_fit(matches, profile._raw_weights()))
+    wanted = set(words[:n_values])
+    np.testing.assert_array_equal(
+        profile.criteria[0].match(frame).to_numpy(), [t in wanted for t in text]
+    )

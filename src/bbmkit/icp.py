@@ -21,7 +21,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import weighted_contributions, weighted_fit
+from bbmkit._kernels import (
+    BlockMask,
+    elementwise_slices,
+    run_chunks,
+    weighted_contributions,
+    weighted_fit_blocks,
+)
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import check_frame, check_number, check_rate, fmt
 from bbmkit._validation import require_columns as _require_columns
@@ -159,6 +165,14 @@ class Criterion:
         return pd.Series(self._mask(frame[self.column]), index=frame.index, name=self.name)
 
     def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+        return self._block_mask(column)(slice(0, len(column)))
+
+    def _block_mask(self, column: pd.Series) -> BlockMask:
+        """Check ``column`` once; the result gives the matches of any block of its rows.
+
+        The fused fit kernel asks for cache-sized blocks on several threads,
+        so the returned function must be cheap per call and thread-safe.
+        """
         raise NotImplementedError
 
     # ---- plain data ------------------------------------------------------
@@ -221,9 +235,9 @@ def _is_text_dtype(dtype: object) -> bool:
     return isinstance(dtype, pd.StringDtype)
 
 
-def _isin_mask(
+def _isin_block_mask(
     criterion: Criterion, column: pd.Series, values: tuple[Scalar, ...]
-) -> npt.NDArray[np.bool_]:
+) -> BlockMask:
     dtype = column.dtype
     numeric_column = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
     if numeric_column and not isinstance(dtype, pd.CategoricalDtype):
@@ -244,15 +258,56 @@ def _isin_mask(
         # test the few categories once, then look each row's code up (-1 = missing)
         hit = np.append(dtype.categories.isin(list(values)), False)
         codes = column.cat.codes.to_numpy()
-        wanted = np.flatnonzero(hit[:-1])
-        if wanted.size <= 4:  # a few comparisons of the small codes beat a gather
-            mask = np.zeros(codes.shape[0], dtype=bool)
-            for code in wanted:
-                mask |= codes == code
-            return mask
-        found: npt.NDArray[np.bool_] = hit[codes]
-        return found
-    return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
+        wanted = [int(code) for code in np.flatnonzero(hit[:-1])]
+        if len(wanted) <= 4:  # a few comparisons of the small codes beat a gather
+            return lambda rows: _any_code(codes[rows], wanted)
+        return lambda rows: hit[codes[rows]]
+    found = _arrow_isin(column, values)
+    if found is None:
+        found = column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    return lambda rows: found[rows]
+
+
+def _any_code(codes: npt.NDArray[np.integer[Any]], wanted: list[int]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(codes.shape[0], dtype=bool)
+    for code in wanted:
+        mask |= codes == code
+    return mask
+
+
+def _arrow_isin(column: pd.Series, values: tuple[Scalar, ...]) -> npt.NDArray[np.bool_] | None:
+    """Matches of an Arrow-backed string column, on the thread pool; ``None`` for other columns.
+
+    A few values are compared byte for byte (Arrow's ``equal``), which is
+    several times cheaper than hashing every string as ``isin`` does; Arrow
+    releases the GIL, so the row chunks run in parallel.
+    """
+    dtype = column.dtype
+    arrow_backed = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string")
+    )
+    if not arrow_backed or not all(isinstance(v, str) for v in values):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(column.array)
+    value_set = pa.array(list(values), type=arr.type)
+    found = np.empty(len(arr), dtype=bool)
+
+    def chunk(rows: slice) -> None:
+        part = arr.slice(rows.start, rows.stop - rows.start)
+        if len(values) <= 4:
+            hit = pc.equal(part, values[0])
+            for value in values[1:]:
+                hit = pc.or_(hit, pc.equal(part, value))
+        else:
+            hit = pc.is_in(part, value_set=value_set)
+        # a missing string never matches
+        found[rows] = hit.fill_null(False).to_numpy(zero_copy_only=False)
+
+    run_chunks(chunk, elementwise_slices(len(arr)))
+    return found
 
 
 def _validate_values(
@@ -291,8 +346,8 @@ class OneOf(Criterion):
         converter=_values_converter, validator=_validate_values
     )
 
-    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
-        return _isin_mask(self, column, self.values)
+    def _block_mask(self, column: pd.Series) -> BlockMask:
+        return _isin_block_mask(self, column, self.values)
 
     def _params(self) -> dict[str, Any]:
         return {"values": list(self.values)}
@@ -318,8 +373,8 @@ class Equals(Criterion):
 
     value: Scalar = attrs.field(converter=_scalar, validator=_validate_value)
 
-    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
-        return _isin_mask(self, column, (self.value,))
+    def _block_mask(self, column: pd.Series) -> BlockMask:
+        return _isin_block_mask(self, column, (self.value,))
 
     def _params(self) -> dict[str, Any]:
         return {"value": self.value}
@@ -377,14 +432,22 @@ class Between(Criterion):
                     f"nothing{_context(self)}; use closed='both' or equals()"
                 )
 
-    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
+    def _block_mask(self, column: pd.Series) -> BlockMask:
         x = _numeric_values(self, column)
-        mask = np.ones(x.shape, dtype=bool)
-        # comparisons with NaN are False, so missing values never match
-        if self.low is not None:
-            mask &= x >= self.low if self.closed in ("both", "left") else x > self.low
-        if self.high is not None:
-            mask &= x <= self.high if self.closed in ("both", "right") else x < self.high
+        low, high, closed = self.low, self.high, self.closed
+
+        def mask(rows: slice) -> npt.NDArray[np.bool_]:
+            # comparisons with NaN are False, so missing values never match
+            block = x[rows]
+            out: npt.NDArray[np.bool_] | None = None
+            if low is not None:
+                out = block >= low if closed in ("both", "left") else block > low
+            if high is not None:
+                upper = block <= high if closed in ("both", "right") else block < high
+                out = upper if out is None else np.logical_and(out, upper, out=out)
+            assert out is not None  # between() needs low, high or both
+            return out
+
         return mask
 
     def _params(self) -> dict[str, Any]:
@@ -416,8 +479,9 @@ class AtLeast(_NumericBound):
 
     kind: ClassVar[str] = "at_least"
 
-    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
-        return _numeric_values(self, column) >= self.value
+    def _block_mask(self, column: pd.Series) -> BlockMask:
+        x, value = _numeric_values(self, column), self.value
+        return lambda rows: x[rows] >= value
 
 
 @attrs.frozen(repr=False)
@@ -433,8 +497,9 @@ class AtMost(_NumericBound):
 
     kind: ClassVar[str] = "at_most"
 
-    def _mask(self, column: pd.Series) -> npt.NDArray[np.bool_]:
-        return _numeric_values(self, column) <= self.value
+    def _block_mask(self, column: pd.Series) -> BlockMask:
+        x, value = _numeric_values(self, column), self.value
+        return lambda rows: x[rows] <= value
 
 
 _KINDS: dict[str, type[Criterion]] = {
@@ -748,11 +813,14 @@ class ICPProfile:
         >>> p.fit(pd.DataFrame({"region": ["EMEA", None], "employees": [10, 500]})).tolist()
         [0.5, 0.5]
         """
-        frame, matches = self._matches(frame)
+        frame = check_frame(frame)
+        _require_columns(frame, self.columns)
+        masks = [c._block_mask(frame[c.column]) for c in self.criteria]
         return pd.Series(
-            weighted_fit(matches, self._raw_weights()),
+            weighted_fit_blocks(masks, self._raw_weights(), len(frame)),
             index=frame.index,
             name="icp_fit",
+            copy=False,  # a fresh array: pandas 3 would copy it again
         )
 
     def is_icp(self, frame: pd.DataFrame) -> pd.Series:

@@ -298,7 +298,8 @@ class ScoringModel:
                 if isinstance(contacts, pd.RangeIndex) and contacts.step == 1
                 else contacts[kept]
             )
-        return pd.Series(score, index=contacts, name="score")
+        # a fresh array: pandas 3 would copy it again
+        return pd.Series(score, index=contacts, name="score", copy=False)
 
     def ledger(
         self,

@@ -5,7 +5,12 @@ it is compared with on seeded random data.
 """
 
 from bbmkit._kernels.elementwise import any_equal, divided, minmax
-from bbmkit._kernels.fit import weighted_contributions, weighted_fit
+from bbmkit._kernels.fit import (
+    BlockMask,
+    weighted_contributions,
+    weighted_fit,
+    weighted_fit_blocks,
+)
 from bbmkit._kernels.groupby import (
     gather,
     gather_values,
@@ -28,6 +33,7 @@ from bbmkit._kernels.scoring import (
 from bbmkit._kernels.strings import byte_matrix, string_keys
 
 __all__ = [
+    "BlockMask",
     "DecayKind",
     "any_equal",
     "byte_matrix",
@@ -51,4 +57,5 @@ __all__ = [
     "string_keys",
     "weighted_contributions",
     "weighted_fit",
+    "weighted_fit_blocks",
 ]
