@@ -111,6 +111,32 @@ def _status_kib(field: str) -> int:
     raise OSError(field)
 
 
+def optional(name: str) -> Any:
+    """Import ``polars`` or ``duckdb``; skip the test when the ``bench`` extra is missing."""
+    return pytest.importorskip(name, reason=f"{name} is not installed (the bench extra)")
+
+
+def timed(
+    record: Any,
+    group: str,
+    role: str,
+    fn: Any,
+    *args: Any,
+    inputs: tuple[pd.DataFrame | pd.Series, ...],
+) -> Any:
+    """Time ``fn(*args)`` as ``role`` in ``group``, with its peak memory beyond ``inputs``' bytes.
+
+    Every implementation gets the same tables, each in its own format; the
+    bytes of the pandas tables are the input size all of them are measured
+    against.
+    """
+    record.group = group
+    record.extra_info["role"] = role
+    record.extra_info["input_bytes"] = input_bytes(*inputs)
+    record.extra_info["peak_bytes"] = peak_memory(fn, *args)
+    return record(fn, *args)
+
+
 _MEANS: dict[str, dict[str, float]] = defaultdict(dict)
 
 

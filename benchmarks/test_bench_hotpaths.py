@@ -4,7 +4,9 @@ Funnel workload: N entities entering a four-stage waterfall (MQL -> SAL ->
 SQL -> Won), each stage reached with probability 0.5 after the previous one,
 a stage event per stage reached, days apart; counts with backfill and the
 median days between stages. Prioritisation workload: N accounts with four
-items on their own scales, weighted into a priority and ranked.
+items on their own scales, weighted into a priority and ranked. polars and
+DuckDB versions run when the ``bench`` extra is installed; every result is
+checked equal to bbmkit's first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 
 import bbmkit as bk
-from benchmarks.conftest import buffers, read_once, sizes
+from benchmarks.conftest import buffers, optional, read_once, sizes, timed
 
 STAGES = ["MQL", "SAL", "SQL", "Won"]
 WEIGHTS = {"icp_fit": 0.4, "opportunity": 0.3, "history": 0.2, "relationship": 0.1}
@@ -68,6 +70,72 @@ def pandas_funnel(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def polars_funnel(events: Any) -> Any:
+    """polars: first entry per (entity, stage), furthest stage per entity, gaps between stages.
+
+    ``events["stage"]`` is an ``Enum`` of the stages, so its physical value is
+    the stage's position.
+    """
+    import polars as pl
+
+    entry = events.group_by("entity_id", pl.col("stage").to_physical().alias("k")).agg(
+        pl.col("timestamp").min()
+    )
+    furthest = entry.group_by("entity_id").agg(pl.col("k").max())["k"]
+    counts = np.bincount(furthest.to_numpy(), minlength=len(STAGES))
+    reached = counts[::-1].cumsum()[
+        ::-1
+    ]  # backfill: reaching a stage means reaching the earlier ones
+    nxt = entry.with_columns(pl.col("k") - 1)  # stage k+1's entry, keyed by k
+    gaps = (
+        entry.join(nxt, on=["entity_id", "k"], suffix="_next")
+        .group_by("k")
+        .agg((pl.col("timestamp_next") - pl.col("timestamp")).median().alias("median_days"))
+        .sort("k")
+    )
+    return {"reached": reached, "gaps": gaps}
+
+
+def duckdb_funnel(events: pd.DataFrame) -> Any:
+    """DuckDB: the same as SQL over the pandas frame (categorical stages arrive as an ENUM)."""
+    import duckdb
+
+    query = f"""
+    WITH entry AS (
+        SELECT entity_id, enum_code(stage) AS k, MIN(timestamp) AS t FROM events GROUP BY ALL),
+    furthest AS (SELECT entity_id, MAX(k) AS f FROM entry GROUP BY ALL),
+    reached AS (
+        SELECT s.k, (SELECT COUNT(*) FROM furthest WHERE f >= s.k) AS reached
+        FROM range({len(STAGES)}) s(k)),
+    gaps AS (
+        SELECT a.k, MEDIAN(b.t - a.t) AS median_days
+        FROM entry a JOIN entry b ON a.entity_id = b.entity_id AND b.k = a.k + 1 GROUP BY a.k)
+    SELECT r.k, r.reached, g.median_days FROM reached r LEFT JOIN gaps g USING (k) ORDER BY r.k"""
+    with duckdb.connect() as con:
+        con.register("events", events)
+        return con.sql(query).fetchnumpy()
+
+
+def _funnel_table(name: str, result: Any) -> pd.DataFrame:
+    """Any implementation's result as the pandas baseline's frame."""
+    if name in ("bbmkit", "pandas"):
+        return result[["reached", "rate", "median_days"]]
+    if name == "polars":
+        reached = result["reached"]
+        gaps = result["gaps"].to_pandas().set_index("k")["median_days"]
+    else:
+        reached = result["reached"]
+        gaps = pd.Series(result["median_days"], index=result["k"])
+    reached = pd.Series(np.asarray(reached, dtype=np.int64), index=pd.Index(STAGES, name="stage"))
+    return pd.DataFrame(
+        {
+            "reached": reached,
+            "rate": reached / reached.shift(1),
+            "median_days": gaps.reindex(range(len(STAGES))).to_numpy(dtype=float),
+        }
+    )
+
+
 def make_accounts(n: int, *, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
@@ -91,6 +159,33 @@ def pandas_prioritize(accounts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("rank")
 
 
+def polars_prioritize(accounts: Any) -> Any:
+    import polars as pl
+
+    total = sum(WEIGHTS.values())
+    priority = sum(w * pl.col(c) / SCALES[c] for c, w in WEIGHTS.items()) / total
+    return (
+        accounts.with_columns(priority.alias("priority"))
+        # ties (equal to 12 decimals, as bbmkit counts them) keep input order
+        .with_columns(pl.col("priority").round(12).rank("ordinal", descending=True).alias("rank"))
+        .sort("rank")
+    )
+
+
+def duckdb_prioritize(accounts: pd.DataFrame) -> Any:
+    import duckdb
+
+    total = sum(WEIGHTS.values())
+    terms = " + ".join(f"{w} * {c} / {SCALES[c]}" for c, w in WEIGHTS.items())
+    query = f"""
+    WITH p AS (SELECT *, ({terms}) / {total} AS priority FROM accounts)
+    SELECT *, row_number() OVER (ORDER BY round(priority, 12) DESC, account_id) AS rank
+    FROM p ORDER BY rank"""
+    with duckdb.connect() as con:
+        con.register("accounts", accounts)
+        return con.sql(query).to_arrow_table()
+
+
 @pytest.fixture(scope="module", params=sizes(), ids=lambda n: f"n={n:.0e}")
 def stage_log(request: Any) -> pd.DataFrame:
     return make_stage_log(request.param)
@@ -101,26 +196,46 @@ def accounts(request: Any) -> pd.DataFrame:
     return make_accounts(request.param)
 
 
+@pytest.fixture(scope="module")
+def pl_stage_log(stage_log: pd.DataFrame) -> Any:
+    pl = optional("polars")
+    return pl.from_pandas(stage_log).with_columns(pl.col("stage").cast(pl.Enum(STAGES)))
+
+
+@pytest.fixture(scope="module")
+def pl_accounts(accounts: pd.DataFrame) -> Any:
+    return optional("polars").from_pandas(accounts.reset_index())
+
+
 def _funnel_group(stage_log: pd.DataFrame) -> str:
     return f"funnel_from_events[n={stage_log['entity_id'].max() + 1:.0e}]"
 
 
-def test_funnel_same_answer(stage_log: pd.DataFrame) -> None:
+def _funnel_runner(request: Any, name: str, stage_log: pd.DataFrame) -> Any:
+    if name == "bbmkit":
+        return lambda: bk.funnel_from_events(stage_log, STAGES)
+    if name == "pandas":
+        return lambda: pandas_funnel(stage_log)
+    optional(name)
+    if name == "polars":
+        pl_log = request.getfixturevalue("pl_stage_log")
+        return lambda: polars_funnel(pl_log)
+    return lambda: duckdb_funnel(stage_log)
+
+
+@pytest.mark.parametrize("name", ["pandas", "polars", "duckdb"])
+def test_funnel_same_answer(request: Any, stage_log: pd.DataFrame, name: str) -> None:
     ours = bk.funnel_from_events(stage_log, STAGES)
-    theirs = pandas_funnel(stage_log)
+    theirs = _funnel_table(name, _funnel_runner(request, name, stage_log)())
     assert ours["reached"].tolist() == theirs["reached"].tolist()
     np.testing.assert_allclose(ours["rate"], theirs["rate"], rtol=1e-12)
     np.testing.assert_allclose(ours["median_days"], theirs["median_days"], rtol=1e-9)
 
 
-def test_funnel_bbmkit(record: Any, stage_log: pd.DataFrame) -> None:
-    record.group = _funnel_group(stage_log)
-    record(bk.funnel_from_events, stage_log, STAGES)
-
-
-def test_funnel_pandas_baseline(record: Any, stage_log: pd.DataFrame) -> None:
-    record.group = _funnel_group(stage_log)
-    record(pandas_funnel, stage_log)
+@pytest.mark.parametrize("name", ["bbmkit", "pandas", "polars", "duckdb"])
+def test_funnel(request: Any, record: Any, stage_log: pd.DataFrame, name: str) -> None:
+    run = _funnel_runner(request, name, stage_log)
+    timed(record, _funnel_group(stage_log), name, run, inputs=(stage_log,))
 
 
 def test_funnel_floor(record: Any, stage_log: pd.DataFrame) -> None:
@@ -129,22 +244,34 @@ def test_funnel_floor(record: Any, stage_log: pd.DataFrame) -> None:
     record(read_once, buffers(stage_log))
 
 
-def test_prioritize_same_answer(accounts: pd.DataFrame) -> None:
+def _prioritize_runner(request: Any, name: str, accounts: pd.DataFrame) -> Any:
+    if name == "bbmkit":
+        return lambda: bk.prioritize(accounts, WEIGHTS, scales=SCALES)
+    if name == "pandas":
+        return lambda: pandas_prioritize(accounts)
+    optional(name)
+    if name == "polars":
+        pl_accounts = request.getfixturevalue("pl_accounts")
+        return lambda: polars_prioritize(pl_accounts)
+    plain = accounts.reset_index()
+    return lambda: duckdb_prioritize(plain)
+
+
+@pytest.mark.parametrize("name", ["pandas", "polars", "duckdb"])
+def test_prioritize_same_answer(request: Any, accounts: pd.DataFrame, name: str) -> None:
     ours = bk.prioritize(accounts, WEIGHTS, scales=SCALES)
-    theirs = pandas_prioritize(accounts)
+    theirs = _prioritize_runner(request, name, accounts)()
+    if name != "pandas":
+        theirs = theirs.to_pandas().set_index("account_id")
     assert ours.index.tolist() == theirs.index.tolist()
     np.testing.assert_allclose(ours["priority"], theirs["priority"], rtol=1e-12)
     assert ours["rank"].tolist() == theirs["rank"].tolist()
 
 
-def test_prioritize_bbmkit(record: Any, accounts: pd.DataFrame) -> None:
-    record.group = f"prioritize[n={len(accounts):.0e}]"
-    record(bk.prioritize, accounts, WEIGHTS, scales=SCALES)
-
-
-def test_prioritize_pandas_baseline(record: Any, accounts: pd.DataFrame) -> None:
-    record.group = f"prioritize[n={len(accounts):.0e}]"
-    record(pandas_prioritize, accounts)
+@pytest.mark.parametrize("name", ["bbmkit", "pandas", "polars", "duckdb"])
+def test_prioritize(request: Any, record: Any, accounts: pd.DataFrame, name: str) -> None:
+    run = _prioritize_runner(request, name, accounts)
+    timed(record, f"prioritize[n={len(accounts):.0e}]", name, run, inputs=(accounts,))
 
 
 def test_prioritize_floor(record: Any, accounts: pd.DataFrame) -> None:

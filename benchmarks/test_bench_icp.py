@@ -1,4 +1,8 @@
-"""ICP fit and ICP rate: bbmkit against idiomatic pandas, same data, same run."""
+"""ICP fit and ICP rate: bbmkit against idiomatic pandas, same data, same run.
+
+The fit is also timed beside polars and DuckDB when the ``bench`` extra is
+installed, each checked equal to bbmkit's first.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pandas as pd
 import pytest
 
 from bbmkit import ICPProfile, at_least, between, equals, icp_rate, one_of
-from benchmarks.conftest import buffers, make_leads, read_once, sizes
+from benchmarks.conftest import buffers, make_leads, optional, read_once, sizes, timed
 
 PROFILE = ICPProfile(
     [
@@ -36,6 +40,45 @@ def pandas_fit(frame: pd.DataFrame) -> pd.Series:
     return matches.mul(weights).sum(axis=1) / weights.sum()
 
 
+def polars_fit(frame: Any) -> Any:
+    """polars: the same weighted sum as one expression (missing never matches)."""
+    import polars as pl
+
+    def matched(expr: Any) -> Any:
+        return expr.fill_null(False).cast(pl.Float64)
+
+    fit = (
+        3 * matched(pl.col("industry").is_in(["software", "manufacturing"]))
+        + 2 * matched(pl.col("employees").is_between(100, 2000))
+        + matched(pl.col("region") == "Japan")
+        + matched(pl.col("revenue") >= 20.0)
+    ) / 7
+    return frame.select(fit.alias("icp_fit")).to_series()
+
+
+def duckdb_fit(frame: pd.DataFrame) -> Any:
+    """DuckDB: the same as SQL over the pandas frame; a numpy column out."""
+    import duckdb
+
+    query = """
+    SELECT (3 * COALESCE(industry IN ('software', 'manufacturing'), false)::INT
+            + 2 * COALESCE(employees BETWEEN 100 AND 2000, false)::INT
+            + COALESCE(region = 'Japan', false)::INT
+            + COALESCE(revenue >= 20.0, false)::INT) / 7.0 AS icp_fit
+    FROM leads"""
+    with duckdb.connect() as con:
+        con.register("leads", frame)
+        return con.sql(query).fetchnumpy()["icp_fit"]
+
+
+FITS: dict[str, Any] = {
+    "bbmkit": lambda leads, _: lambda: PROFILE.fit(leads),
+    "pandas": lambda leads, _: lambda: pandas_fit(leads),
+    "polars": lambda _, pl_leads: lambda: polars_fit(pl_leads),
+    "duckdb": lambda leads, _: lambda: duckdb_fit(leads),
+}
+
+
 def pandas_icp_rate(is_icp: pd.Series, by: pd.Series) -> pd.DataFrame:
     grouped = is_icp.groupby(by, dropna=False).agg(["sum", "size"])
     grouped.loc["all"] = [is_icp.sum(), is_icp.size]
@@ -57,6 +100,20 @@ def leads(request: Any) -> pd.DataFrame:
     return frame
 
 
+@pytest.fixture(scope="module")
+def pl_leads(leads: pd.DataFrame) -> Any:
+    """The leads as a polars frame (not in ``attrs``: pandas deep-copies those)."""
+    return optional("polars").from_pandas(leads)
+
+
+@pytest.mark.parametrize("name", ["polars", "duckdb"])
+def test_same_fit(request: Any, leads: pd.DataFrame, name: str) -> None:
+    optional(name)
+    pl_leads = request.getfixturevalue("pl_leads") if name == "polars" else None
+    theirs = np.asarray(FITS[name](leads, pl_leads)())
+    np.testing.assert_allclose(PROFILE.fit(leads).to_numpy(), theirs, rtol=1e-12)
+
+
 def test_same_answer(leads: pd.DataFrame) -> None:
     np.testing.assert_allclose(PROFILE.fit(leads), pandas_fit(leads), rtol=1e-12)
     ours = icp_rate(PROFILE.is_icp(leads), by=leads["programme"])
@@ -64,16 +121,14 @@ def test_same_answer(leads: pd.DataFrame) -> None:
     assert ours["icp"].tolist() == theirs.loc[ours.index, "icp"].tolist()
 
 
-@pytest.mark.benchmark(group="icp_fit")
-def test_fit_bbmkit(record: Any, leads: pd.DataFrame) -> None:
-    record.group = f"icp_fit[{leads.attrs['label']}]"
-    record(PROFILE.fit, leads)
-
-
-@pytest.mark.benchmark(group="icp_fit")
-def test_fit_pandas_baseline(record: Any, leads: pd.DataFrame) -> None:
-    record.group = f"icp_fit[{leads.attrs['label']}]"
-    record(pandas_fit, leads)
+@pytest.mark.parametrize("name", list(FITS))
+def test_fit(request: Any, record: Any, leads: pd.DataFrame, name: str) -> None:
+    if name in ("polars", "duckdb"):
+        optional(name)
+    pl_leads = request.getfixturevalue("pl_leads") if name == "polars" else None
+    columns = leads[list(PROFILE.columns)]
+    group = f"icp_fit[{leads.attrs['label']}]"
+    timed(record, group, name, FITS[name](leads, pl_leads), inputs=(columns,))
 
 
 def test_fit_floor(record: Any, leads: pd.DataFrame) -> None:
