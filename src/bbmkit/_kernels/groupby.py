@@ -33,11 +33,14 @@ def group_count(
     codes: IntArray, n_groups: int, mask: npt.NDArray[np.bool_] | None = None
 ) -> npt.NDArray[np.int64]:
     """Rows per group code in ``range(n_groups)``, optionally only where ``mask``."""
-    selected = codes if mask is None else codes[mask]
-    # counts are exact in any split: one chunk per thread
-    slices = elementwise_slices(selected.size) if selected.size >= 2 * n_groups else [slice(None)]
-    parts = run_chunks(lambda s: np.bincount(selected[s], minlength=n_groups), slices)
-    return _add(parts).astype(np.int64, copy=False)
+    # counts are exact in any split: one chunk per thread, each selecting its own rows
+    slices = elementwise_slices(codes.size) if codes.size >= 2 * n_groups else [slice(None)]
+
+    def chunk(s: slice) -> npt.NDArray[np.intp]:
+        selected = codes[s] if mask is None else codes[s][mask[s]]
+        return np.bincount(selected, minlength=n_groups)
+
+    return _add(run_chunks(chunk, slices)).astype(np.int64, copy=False)
 
 
 def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
