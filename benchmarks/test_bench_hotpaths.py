@@ -203,24 +203,52 @@ def pl_stage_log(stage_log: pd.DataFrame) -> Any:
 
 
 @pytest.fixture(scope="module")
-def pl_accounts(accounts: pd.DataFrame) -> Any:
-    return optional("polars").from_pandas(accounts.reset_index())
+def plain_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts with their ids as a column, for the SQL engine."""
+    return accounts.reset_index()
+
+
+@pytest.fixture(scope="module")
+def pl_accounts(plain_accounts: pd.DataFrame) -> Any:
+    return optional("polars").from_pandas(plain_accounts)
 
 
 def _funnel_group(stage_log: pd.DataFrame) -> str:
     return f"funnel_from_events[n={stage_log['entity_id'].max() + 1:.0e}]"
 
 
+FUNNELS: dict[str, Any] = {
+    "bbmkit": lambda log: bk.funnel_from_events(log, STAGES),
+    "pandas": pandas_funnel,
+    "polars": polars_funnel,
+    "duckdb": duckdb_funnel,
+}
+PRIORITIZERS: dict[str, Any] = {
+    "bbmkit": lambda accounts: bk.prioritize(accounts, WEIGHTS, scales=SCALES),
+    "pandas": pandas_prioritize,
+    "polars": polars_prioritize,
+    "duckdb": duckdb_prioritize,
+}
+
+
+def _runner(
+    request: Any, name: str, implementations: dict[str, Any], data: Any, formats: dict[str, str]
+) -> Any:
+    """A call without arguments of implementation ``name`` on the data in its own format.
+
+    ``formats`` names the fixture holding the data for an implementation
+    that does not take the pandas frame as it is.
+    """
+    if name in ("polars", "duckdb"):
+        optional(name)
+    if name in formats:
+        data = request.getfixturevalue(formats[name])
+    fn = implementations[name]
+    return lambda: fn(data)
+
+
 def _funnel_runner(request: Any, name: str, stage_log: pd.DataFrame) -> Any:
-    if name == "bbmkit":
-        return lambda: bk.funnel_from_events(stage_log, STAGES)
-    if name == "pandas":
-        return lambda: pandas_funnel(stage_log)
-    optional(name)
-    if name == "polars":
-        pl_log = request.getfixturevalue("pl_stage_log")
-        return lambda: polars_funnel(pl_log)
-    return lambda: duckdb_funnel(stage_log)
+    return _runner(request, name, FUNNELS, stage_log, {"polars": "pl_stage_log"})
 
 
 @pytest.mark.parametrize("name", ["pandas", "polars", "duckdb"])
@@ -245,16 +273,8 @@ def test_funnel_floor(record: Any, stage_log: pd.DataFrame) -> None:
 
 
 def _prioritize_runner(request: Any, name: str, accounts: pd.DataFrame) -> Any:
-    if name == "bbmkit":
-        return lambda: bk.prioritize(accounts, WEIGHTS, scales=SCALES)
-    if name == "pandas":
-        return lambda: pandas_prioritize(accounts)
-    optional(name)
-    if name == "polars":
-        pl_accounts = request.getfixturevalue("pl_accounts")
-        return lambda: polars_prioritize(pl_accounts)
-    plain = accounts.reset_index()
-    return lambda: duckdb_prioritize(plain)
+    formats = {"polars": "pl_accounts", "duckdb": "plain_accounts"}
+    return _runner(request, name, PRIORITIZERS, accounts, formats)
 
 
 @pytest.mark.parametrize("name", ["pandas", "polars", "duckdb"])
