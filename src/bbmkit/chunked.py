@@ -1,4 +1,4 @@
-"""Scoring logs that do not fit in memory: chunks, Parquet row groups, Dask partitions.
+"""Scores and account rollups of tables that do not fit in memory: chunks, Parquet, Dask.
 
 All three rest on :meth:`ScoringModel.partial` / :meth:`~ScoringModel.combine`
 / :meth:`~ScoringModel.finalize`: each chunk becomes the decayed points per
@@ -19,11 +19,26 @@ On Spark, the same three functions run without bbmkit depending on Spark::
         lambda pdf: model.partial(pdf, as_of=as_of).astype({"event_type": str}), schema)
     merged = partials.groupBy("contact_id", "event_type").agg(F.sum("points").alias("points"))
     scores = model.finalize(merged.toPandas())
+
+Account rollups and handover rules work the same way on the contact table
+(contact id, account id, score): :func:`rollup_partial` per chunk keeps, per
+account, the counts, the total, the highest scores and the counts the rule's
+clauses need; :func:`rollup_combine` merges partials and
+:func:`rollup_finalize` evaluates the rule. :func:`rollup_chunks` and
+:func:`rollup_dask` run them over an iterable of chunks and a Dask DataFrame.
+The partials have one row per account and chunk, so on Spark they are small
+enough to collect::
+
+    part = lambda pdf: rollup_partial(pdf, rule).reset_index()
+    partials = contacts.groupBy(F.spark_partition_id()).applyInPandas(part, schema)
+    accounts = rollup_finalize(rollup_combine([partials.toPandas().set_index("account_id")]), rule)
+
+(``schema``: the columns of ``rollup_partial`` of a small sample.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +46,34 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from bbmkit._convert import factorize, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_sum
-from bbmkit._validation import check_int, fmt
+from bbmkit._kernels import group_count, group_sum, group_top_k, top_k_total
+from bbmkit._validation import check_frame, check_int, check_no_missing, fmt, require_columns
+from bbmkit.accounts import (
+    AllOf,
+    AnyOf,
+    Contacts,
+    Not,
+    Rule,
+    _Accounts,
+    _check_top_k,
+    _evaluate,
+    _n_scored,
+    _prepare,
+)
 from bbmkit.scoring import ScoringModel, _Log
 
-__all__ = ["iter_parquet", "score_chunks", "score_dask"]
+__all__ = [
+    "iter_parquet",
+    "rollup_chunks",
+    "rollup_combine",
+    "rollup_dask",
+    "rollup_finalize",
+    "rollup_partial",
+    "score_chunks",
+    "score_dask",
+]
 
 
 def score_chunks(
@@ -275,7 +312,7 @@ class _RunningSums:
 
 
 def _progress(
-    progress: object,
+    progress: object, *, unit: str = " events", desc: str = "scoring"
 ) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
     """The per-chunk callback and a closer, from ``progress=`` (callable, True or None/False)."""
     if progress is None or progress is False:
@@ -287,12 +324,12 @@ def _progress(
             raise ImportError(
                 'progress=True needs tqdm: pip install "bbmkit[progress]" (or pass a callable)'
             ) from err
-        bar = tqdm(unit=" events", unit_scale=True, desc="scoring")
+        bar = tqdm(unit=unit, unit_scale=True, desc=desc)
         done = [0]
 
-        def update(_: int, n_events: int) -> None:
-            bar.update(n_events - done[0])
-            done[0] = n_events
+        def update(_: int, n_rows: int) -> None:
+            bar.update(n_rows - done[0])
+            done[0] = n_rows
 
         return update, bar.close
     if callable(progress):
@@ -388,3 +425,406 @@ def score_dask(
     partials = events.map_partitions(one, meta=meta)
     merged = partials.groupby([contact, event], observed=True)["points"].sum().compute()
     return model.finalize(merged.reset_index(), contact=contact, event=event)
+
+
+# --------------------------------------------------------------------------
+# account rollups and handover over chunks of the contact table
+
+_TOP = "top_"  # partial columns top_1 .. top_K: the K highest contact scores, largest first
+_AT_LEAST = "n_at_least_"  # partial columns counting contacts at or above a rule's threshold
+
+
+def rollup_partial(
+    chunk: pd.DataFrame,
+    rule: Rule | None = None,
+    *,
+    contact: str = "contact_id",
+    account: str = "account_id",
+    score: str = "score",
+    top_k: int | None = 3,
+    role: str | None = None,
+    role_weights: Mapping[Any, float] | None = None,
+) -> pd.DataFrame:
+    """Mergeable account aggregates of one chunk of the contact table.
+
+    Each row of ``chunk`` is a contact with its account and its score (a
+    missing score: a contact without one, counted as 0 as :func:`~bbmkit.rollup`
+    does). The partial holds, per account of the chunk, what the rollup and
+    ``rule`` need and what adds up across chunks: contact counts, the total,
+    the ``top_k`` highest scores (at least the highest) and, for each
+    ``contacts(at_least=...)`` clause of ``rule``, the contacts at or above
+    that score. :func:`rollup_combine` merges partials; :func:`rollup_finalize`
+    turns one into the rollup (and handover) frame. Every contact must be in
+    one chunk only, as in any partition of the contact table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import contacts
+    >>> from bbmkit.chunked import rollup_partial
+    >>> chunk = pd.DataFrame({"contact_id": ["c1", "c2", "c3"], "account_id": ["A", "A", "B"],
+    ...                       "score": [70.0, None, 65.0]})
+    >>> rollup_partial(chunk, contacts(at_least=60, count=2), top_k=2)
+                n_contacts  n_scored  total  top_1  top_2  n_at_least_60.0
+    account_id
+    A                    2         1   70.0   70.0    0.0                1
+    B                    1         1   65.0   65.0   -inf                1
+    """
+    k = _check_top_k(top_k)
+    thresholds = _thresholds(rule)
+    frame = check_frame(chunk, name="chunk")
+    columns = [contact, account, score] + ([role] if role is not None else [])
+    require_columns(frame, columns, name="chunk")
+    ids = frame[contact]
+    for column in (contact, account):
+        check_no_missing(frame[column], column)
+    twice = repeated(pd.Index(ids))
+    if twice is not None:
+        raise ValidationError(
+            f"chunk lists contact {fmt(ids.iloc[int(np.argmax(twice))])} more than once "
+            f"(column {contact!r}); a contact belongs to one account"
+        )
+    accounts = pd.Series(frame[account].to_numpy(), index=pd.Index(ids), name=account)
+    values = frame[score]
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        raise ValidationTypeError(f"column {score!r} must hold numbers, got dtype {values.dtype}")
+    raw = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(raw).any():
+        raise ValidationError(
+            f"column {score!r} has an infinite score (contact {fmt(ids.iloc[int(np.argmax(np.isinf(raw)))])})"
+        )
+    scores = pd.Series(raw, index=accounts.index)
+    scores = scores[
+        scores.notna().to_numpy()
+    ]  # a missing score is an unscored contact, still counted
+    roles = None
+    if role is not None:
+        roles = pd.Series(frame[role].to_numpy(), index=accounts.index)
+    data = _prepare(scores, accounts, roles, role_weights)
+    n_contacts = group_count(data.codes, data.n)
+    out: dict[str, npt.NDArray[Any]] = {
+        "n_contacts": n_contacts,
+        "n_scored": _n_scored(data, n_contacts),
+        "total": data.total(),
+    }
+    top = group_top_k(data.codes, data.scores, data.n, max(k or 1, 1), best=data.best())
+    for j in range(top.shape[1]):
+        out[f"{_TOP}{j + 1}"] = top[:, j]
+    for t in thresholds:
+        out[f"{_AT_LEAST}{t!r}"] = data.count_at_least(t)
+    return pd.DataFrame(out, index=data.ids)
+
+
+def rollup_combine(partials: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Merge partials of :func:`rollup_partial` (built alike) into one partial.
+
+    Counts and totals add up; the highest scores of an account are the
+    highest among its partials' highest scores. One frame of concatenated
+    partials (an account on several rows, as Dask or Spark collect them) is
+    merged too.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit.chunked import rollup_combine, rollup_partial
+    >>> table = pd.DataFrame({"contact_id": [1, 2, 3], "account_id": ["A", "A", "B"],
+    ...                       "score": [70.0, 90.0, 65.0]})
+    >>> parts = [rollup_partial(table.iloc[:1], top_k=2), rollup_partial(table.iloc[1:], top_k=2)]
+    >>> rollup_combine(parts)
+                n_contacts  n_scored  total  top_1  top_2
+    account_id
+    A                    2         2  160.0   90.0   70.0
+    B                    1         1   65.0   65.0   -inf
+    """
+    parts = list(partials)
+    if not parts:
+        raise ValidationError("partials is empty: nothing to combine")
+    layout = _partial_layout(parts[0], "partials[0]")
+    for i, part in enumerate(parts[1:], start=1):
+        if _partial_layout(part, f"partials[{i}]") != layout:
+            raise ValidationError(
+                f"partials[{i}] has columns {list(part.columns)}, partials[0] has "
+                f"{list(parts[0].columns)}; build every partial with the same rule and top_k"
+            )
+    if len(parts) == 1 and parts[0].index.is_unique:
+        return parts[0]
+    stacked = pd.concat(parts)
+    codes, ids = factorize(pd.Series(stacked.index))
+    ids = ids.rename(parts[0].index.name)
+    n = len(ids)
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name in ("n_contacts", "n_scored"):
+        out[name] = group_sum(codes, stacked[name].to_numpy(dtype=np.float64), n).astype(np.int64)
+    out["total"] = group_sum(codes, stacked["total"].to_numpy(dtype=np.float64), n)
+    tops = [c for c in stacked.columns if c.startswith(_TOP)]
+    # every partial's top scores in one long column, then the top of those per account
+    values = stacked[tops].to_numpy(dtype=np.float64).T.ravel()
+    long_codes = np.tile(codes, len(tops))
+    kept = values > -np.inf
+    top = group_top_k(long_codes[kept], values[kept], n, len(tops))
+    for j, name in enumerate(tops):
+        out[name] = top[:, j]
+    for name in stacked.columns:
+        if name.startswith(_AT_LEAST):
+            out[name] = group_sum(codes, stacked[name].to_numpy(dtype=np.float64), n).astype(
+                np.int64
+            )
+    return pd.DataFrame(out, index=ids)
+
+
+def rollup_finalize(
+    partial: pd.DataFrame, rule: Rule | None = None, *, top_k: int | None = 3
+) -> pd.DataFrame:
+    """The rollup frame of a (combined) partial, and the handover when ``rule`` is given.
+
+    The columns are those of :func:`~bbmkit.rollup` (with ``rule``, of
+    :func:`~bbmkit.handover`), in the same order, sorted by account.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import any_contact
+    >>> from bbmkit.chunked import rollup_finalize, rollup_partial
+    >>> table = pd.DataFrame({"contact_id": [1, 2], "account_id": ["A", "B"], "score": [120.0, 30.0]})
+    >>> rule = any_contact(at_least=100)
+    >>> result = rollup_finalize(rollup_partial(table, rule, top_k=None), rule, top_k=None)
+    >>> result[["n_contacts", "max", "handover", "reason"]]
+                n_contacts    max  handover              reason
+    account_id
+    A                    1  120.0      True  any contact >= 100
+    B                    1   30.0     False
+    """
+    k = _check_top_k(top_k)
+    tops, counts = _partial_layout(partial, "partial")
+    if k is not None and k > len(tops):
+        raise ValidationError(
+            f"top_k={k} needs the {k} highest scores per account; the partial keeps "
+            f"{len(tops)} (build the partials with top_k >= {k})"
+        )
+    order = np.argsort(_sort_key(partial.index), kind="stable")
+    sorted_partial = partial.iloc[order] if not _is_sorted(order) else partial
+    n_contacts = sorted_partial["n_contacts"].to_numpy(dtype=np.int64)
+    total_ = sorted_partial["total"].to_numpy(dtype=np.float64)
+    top = sorted_partial[tops].to_numpy(dtype=np.float64)
+    best = top[:, 0].copy()
+    columns: dict[str, npt.NDArray[Any]] = {
+        "n_contacts": n_contacts,
+        "n_scored": sorted_partial["n_scored"].to_numpy(dtype=np.int64),
+        "total": total_,
+        "max": best,
+        "mean": total_ / n_contacts,
+    }
+    if k is not None:
+        columns[f"top{k}_total"] = top_k_total(top[:, :k])
+    frame = pd.DataFrame(columns, index=sorted_partial.index)
+    if rule is None:
+        return frame
+    data = _Accounts(
+        codes=np.empty(0, dtype=np.intp),
+        ids=sorted_partial.index,
+        scores=np.empty(0),
+        scored=np.empty(0, dtype=bool),
+    )
+    # the rule reads the group reductions from the cache: no contact rows are needed
+    data._cache["max"] = best
+    data._cache["total"] = total_
+    for name, threshold in counts.items():
+        data._cache[("count", threshold)] = sorted_partial[name].to_numpy(dtype=np.int64)
+    missing = [t for t in _thresholds(rule) if ("count", t) not in data._cache]
+    if missing:
+        raise ValidationError(
+            f"rule counts contacts >= {_num_list(missing)}, which the partial does not "
+            "count; build the partials with the same rule"
+        )
+    result = _evaluate(rule, data)
+    frame["handover"] = result.fired
+    frame["reason"] = result.reason_column()
+    return frame
+
+
+def rollup_chunks(
+    chunks: Iterable[pd.DataFrame],
+    rule: Rule | None = None,
+    *,
+    contact: str = "contact_id",
+    account: str = "account_id",
+    score: str = "score",
+    top_k: int | None = 3,
+    role: str | None = None,
+    role_weights: Mapping[Any, float] | None = None,
+    combine_every: int = 8,
+    progress: Callable[[int, int], None] | bool | None = None,
+) -> pd.DataFrame:
+    """:func:`~bbmkit.rollup` (or :func:`~bbmkit.handover` with ``rule``) of a contact table in chunks.
+
+    Parameters
+    ----------
+    chunks : iterable of DataFrame
+        Parts of the contact table, each contact in one part only, with the
+        columns ``contact``, ``account`` and ``score`` (missing: a contact
+        without a score, counted as 0), e.g. :func:`iter_parquet` of the
+        contacts joined to :func:`score_chunks`' scores. Consumed once.
+    rule : Rule, optional
+        The handover rule; the result then has ``handover`` and ``reason``.
+    top_k, role, role_weights
+        As for :func:`~bbmkit.rollup`; ``role`` names the chunks' role column.
+    combine_every : int, default 8
+        Partials are merged every this many chunks; memory stays at a few
+        per-account partials, whatever the number of contacts.
+    progress : callable or bool, optional
+        A callable is called after each chunk with (chunks done, contacts
+        done); ``True`` shows a tqdm progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame of :func:`~bbmkit.handover` (``rule`` given) or
+        :func:`~bbmkit.rollup`, equal to it up to floating-point rounding of
+        the totals; empty (with those columns) when ``chunks`` is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import any_contact, contacts, handover
+    >>> from bbmkit.chunked import rollup_chunks
+    >>> table = pd.DataFrame({"contact_id": [1, 2, 3, 4, 5], "account_id": ["A", "B", "B", "B", "C"],
+    ...                       "score": [100.0, 60.0, 60.0, 60.0, None]})
+    >>> rule = any_contact(at_least=100) | contacts(at_least=60, count=3)
+    >>> rollup_chunks((table.iloc[i:i + 2] for i in range(0, 5, 2)), rule)[["total", "reason"]]
+                total              reason
+    account_id
+    A           100.0  any contact >= 100
+    B           180.0    3 contacts >= 60
+    C             0.0
+    """
+    every = check_int(combine_every, name="combine_every", low=2)
+    options: dict[str, Any] = {
+        "contact": contact,
+        "account": account,
+        "score": score,
+        "top_k": top_k,
+        "role": role,
+        "role_weights": role_weights,
+    }
+    report, close = _progress(progress, unit=" contacts", desc="rolling up")
+    pending: list[pd.DataFrame] = []
+    n_chunks = n_rows = 0
+    try:
+        for chunk in chunks:
+            pending.append(rollup_partial(chunk, rule, **options))
+            n_chunks += 1
+            n_rows += len(chunk)
+            if len(pending) >= every:
+                pending = [rollup_combine(pending)]
+            if report is not None:
+                report(n_chunks, n_rows)
+    finally:
+        close()
+    if not pending:
+        empty = pd.DataFrame(
+            {contact: pd.Series([], dtype=object), account: pd.Series([], dtype=object)}
+        ).assign(**{score: np.empty(0)})
+        if role is not None:
+            empty[role] = pd.Series([], dtype=object)
+        pending = [rollup_partial(empty, rule, **options)]
+    return rollup_finalize(rollup_combine(pending), rule, top_k=top_k)
+
+
+def rollup_dask(
+    contacts: Any,
+    rule: Rule | None = None,
+    *,
+    contact: str = "contact_id",
+    account: str = "account_id",
+    score: str = "score",
+    top_k: int | None = 3,
+    role: str | None = None,
+    role_weights: Mapping[Any, float] | None = None,
+) -> pd.DataFrame:
+    """:func:`rollup_chunks` of a Dask DataFrame: each partition's partial made by Dask.
+
+    The per-account partials are computed (they are small: one row per
+    account and partition) and merged here. Every contact must be in one
+    partition only. Needs ``dask[dataframe]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import dask.dataframe as dd
+    >>> from bbmkit import any_contact
+    >>> from bbmkit.chunked import rollup_dask
+    >>> table = pd.DataFrame({"contact_id": [1, 2, 3], "account_id": ["A", "A", "B"],
+    ...                       "score": [100.0, 20.0, 30.0]})
+    >>> rollup_dask(dd.from_pandas(table, npartitions=2), any_contact(at_least=100))["handover"].to_dict()
+    {'A': True, 'B': False}
+    """
+    if not hasattr(contacts, "map_partitions"):
+        raise ValidationTypeError(
+            f"contacts must be a Dask DataFrame, got {type(contacts).__name__}"
+        )
+    options: dict[str, Any] = {
+        "contact": contact,
+        "account": account,
+        "score": score,
+        "top_k": top_k,
+        "role": role,
+        "role_weights": role_weights,
+    }
+    meta = rollup_partial(contacts._meta, rule, **options)
+    partials = contacts.map_partitions(rollup_partial, rule, meta=meta, **options).compute()
+    return rollup_finalize(rollup_combine([partials]), rule, top_k=top_k)
+
+
+def _thresholds(rule: Rule | None) -> list[float]:
+    """The ``at_least`` of every ``contacts`` clause of ``rule`` (negated ones too), once each."""
+    if rule is None:
+        return []
+    if not isinstance(rule, Rule):
+        raise ValidationTypeError(
+            f"rule must be a Rule (any_contact, contacts, total, ...), got {fmt(rule)}"
+        )
+    found: list[float] = []
+    stack: list[Rule] = [rule]
+    while stack:  # a walk over the rule's clauses
+        node = stack.pop()
+        if isinstance(node, Contacts) and node.at_least not in found:
+            found.append(node.at_least)
+        elif isinstance(node, AnyOf | AllOf):
+            stack.extend(reversed(node.rules))
+        elif isinstance(node, Not):
+            stack.append(node.rule)
+    return found
+
+
+def _partial_layout(partial: object, name: str) -> tuple[list[str], dict[str, float]]:
+    """A partial's top-score columns and its threshold count columns (by threshold)."""
+    if not isinstance(partial, pd.DataFrame):
+        raise ValidationTypeError(
+            f"{name} must be a DataFrame from rollup_partial, got {type(partial).__name__}"
+        )
+    missing = [c for c in ("n_contacts", "n_scored", "total", f"{_TOP}1") if c not in partial]
+    if missing:
+        raise ValidationError(
+            f"{name} is not a rollup partial: it has no column {missing[0]!r} "
+            f"(have: {', '.join(map(str, partial.columns))})"
+        )
+    tops = [c for c in partial.columns if str(c).startswith(_TOP)]
+    counts = {
+        str(c): float(str(c)[len(_AT_LEAST) :])
+        for c in partial.columns
+        if str(c).startswith(_AT_LEAST)
+    }
+    return tops, counts
+
+
+def _sort_key(index: pd.Index) -> npt.NDArray[np.intp]:
+    codes, _ = factorize(pd.Series(index))  # sorted labels, as the in-memory rollup sorts them
+    return codes
+
+
+def _is_sorted(order: npt.NDArray[np.intp]) -> bool:
+    return bool((order == np.arange(order.size)).all())
+
+
+def _num_list(values: list[float]) -> str:
+    return ", ".join(str(int(v)) if float(v).is_integer() else repr(v) for v in values)

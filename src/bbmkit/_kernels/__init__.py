@@ -19,7 +19,9 @@ from bbmkit._kernels.groupby import (
     group_median,
     group_presence,
     group_sum,
+    group_top_k,
     group_top_k_sum,
+    top_k_total,
 )
 from bbmkit._kernels.parallel import elementwise_slices, run_chunks
 from bbmkit._kernels.scoring import (
@@ -49,12 +51,14 @@ __all__ = [
     "group_median",
     "group_presence",
     "group_sum",
+    "group_top_k",
     "group_top_k_sum",
     "minmax",
     "pair_sums",
     "run_chunks",
     "scores_from_values",
     "string_keys",
+    "top_k_total",
     "weighted_contributions",
     "weighted_fit",
     "weighted_fit_blocks",

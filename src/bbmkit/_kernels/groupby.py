@@ -20,7 +20,9 @@ __all__ = [
     "group_median",
     "group_presence",
     "group_sum",
+    "group_top_k",
     "group_top_k_sum",
+    "top_k_total",
 ]
 
 T = TypeVar("T", bound=np.generic)
@@ -113,21 +115,46 @@ def group_top_k_sum(
 ) -> FloatArray:
     """Sum of the ``k`` largest values per group (all of them if fewer).
 
+    The values of :func:`group_top_k` added from the largest down, so a sum
+    of top values merged from partial results (out of core) is the same
+    number. ``best``, the :func:`group_max` of the same values when the
+    caller has it, saves the first pass.
+    """
+    return top_k_total(group_top_k(codes, values, n_groups, k, best=best))
+
+
+def top_k_total(top: FloatArray) -> FloatArray:
+    """Row sums of :func:`group_top_k`'s table, largest first, the ``-inf`` padding left out."""
+    total = np.zeros(top.shape[0])
+    for j in range(top.shape[1]):  # a loop over k, never over rows
+        column = top[:, j]
+        found = column > -np.inf
+        total[found] += column[found]
+    return total
+
+
+def group_top_k(
+    codes: IntArray,
+    values: FloatArray,
+    n_groups: int,
+    k: int,
+    *,
+    best: FloatArray | None = None,
+) -> FloatArray:
+    """The ``k`` largest values per group, largest first, padded with ``-inf``: shape ``(n_groups, k)``.
+
     Takes the group maximum ``k`` times, removing one maximal row per group
     each round: ``k`` passes of ``O(n)`` instead of an ``O(n log n)`` sort,
-    which is faster for the small ``k`` a handover rule needs. ``best``, the
-    :func:`group_max` of the same values when the caller has it, saves the
-    first pass.
+    which is faster for the small ``k`` a handover rule needs.
     """
     n = values.shape[0]
     work = values
-    total = np.zeros(n_groups)
+    top = np.full((n_groups, k), -np.inf)
     for round_ in range(k):  # a loop over k, never over rows
         if best is None:
             best = group_max(codes, work, n_groups)
-        found = best > -np.inf
-        total[found] += best[found]
-        if round_ == k - 1 or not found.any():
+        top[:, round_] = best
+        if round_ == k - 1 or not (best > -np.inf).any():
             break
         candidates = _rows_at_max(codes, work, best)
         first = np.full(n_groups, n, dtype=np.intp)
@@ -136,7 +163,7 @@ def group_top_k_sum(
             work = values.copy()
         work[first[first < n]] = -np.inf
         best = None
-    return total
+    return top
 
 
 def _rows_at_max(codes: IntArray, values: FloatArray, best: FloatArray) -> npt.NDArray[np.intp]:
