@@ -283,6 +283,15 @@ def test_invalid_logs() -> None:
         model.score(good.assign(event_type=pd.Categorical(["seminar", "other"])))
     with pytest.raises(ValidationError, match=r"column 'contact_id' has 1 missing value\(s\)"):
         model.score(good.assign(contact_id=["a", None]))
+    # categorical and nullable columns are scanned for missing values as well
+    with pytest.raises(
+        ValidationError, match=r"column 'contact_id' has 1 missing value\(s\) \(first at index 1\)"
+    ):
+        model.score(good.assign(contact_id=pd.Categorical(["a", None])))
+    with pytest.raises(ValidationError, match=r"column 'event_type' has 1 missing value\(s\)"):
+        model.score(good.assign(event_type=pd.Categorical(["seminar", None])))
+    with pytest.raises(ValidationError, match=r"column 'contact_id' has 1 missing value\(s\)"):
+        model.score(good.assign(contact_id=pd.array([1, None], dtype="Int64")))
     with pytest.raises(
         ValidationTypeError, match="must hold datetimes or numbers of days, got dtype"
     ):

@@ -218,6 +218,11 @@ def as_bool_array(values: object, *, name: str) -> npt.NDArray[np.bool_]:
 
 def check_no_missing(column: pd.Series, name: str) -> None:
     """Raise if ``column`` has missing values, naming how many and the first."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return  # numpy integers and booleans cannot be missing: no pass over the column
+    if isinstance(dtype, pd.CategoricalDtype) and not any_equal(column.array.codes, -1):
+        return  # a scan of the small codes, without the mask isna() would allocate
     missing = column.isna().to_numpy()
     if missing.any():
         first = column.index[int(np.argmax(missing))]
