@@ -557,3 +557,64 @@ def test_abm_kpis_invalid() -> None:
                 {"account_id": ["A"], "answered_at": pd.to_datetime(["2026-01-01"]), "score": [12]}
             ),
         )
+
+
+# --------------------------------------------------------------------------
+# the fast ordering and row gathering behind prioritize
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 20_011])
+def test_descending_order_is_the_stable_sort_of_rounded_priorities(n: int) -> None:
+    from bbmkit.abm import _descending_order
+
+    rng = np.random.default_rng(n)
+    # many exact ties, and near-ties that only rounding to 12 decimals merges
+    p = rng.integers(0, 20, n) / 19.0
+    p[rng.random(n) < 0.3] += 1e-14
+    p = np.clip(p, 0.0, 1.0)
+    expected = np.argsort(-np.round(p, 12), kind="stable")
+    np.testing.assert_array_equal(_descending_order(p), expected)
+
+
+def test_descending_order_falls_back_for_long_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bbmkit import abm
+
+    monkeypatch.setattr(abm, "_KEY_BITS", 62)  # no room for the row bits: the stable argsort
+    p = np.array([0.5, 1.0, 0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(abm._descending_order(p), [1, 4, 0, 2, 3])
+
+
+def test_prioritize_keeps_every_column_and_dtype() -> None:
+    accounts = pd.DataFrame(
+        {
+            "name": pd.Series(["x", "y", "z"], dtype="str"),
+            "segment": pd.Categorical(["a", "b", "a"]),
+            "icp_fit": [0.2, 0.9, 0.5],
+            "deals": pd.array([1, None, 3], dtype="Int64"),
+            "since": pd.to_datetime(["2024-01-01", "2025-01-01", "2026-01-01"]),
+            "priority": [9.0, 9.0, 9.0],  # replaced in place, as assign would
+        },
+        index=pd.Index(["A", "B", "C"], name="account_id"),
+    )
+    before = accounts.copy(deep=True)
+    got = prioritize(accounts, {"icp_fit": 1.0})
+    expected = accounts.iloc[[1, 2, 0]].assign(priority=[0.9, 0.5, 0.2], rank=[1, 2, 3])
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(accounts, before)
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_take_rows_equals_numpy_take(monkeypatch: pytest.MonkeyPatch, threads: str) -> None:
+    from bbmkit._kernels import parallel, take_rows
+
+    monkeypatch.setattr(parallel, "MIN_ROWS", 8)
+    monkeypatch.setenv("BBMKIT_NUM_THREADS", threads)
+    rng = np.random.default_rng(3)
+    order = rng.permutation(1001)
+    for values in (
+        rng.normal(size=1001),
+        rng.integers(-5, 5, 1001),
+        rng.random(1001) < 0.5,
+        np.arange(1001).astype("datetime64[s]"),
+    ):
+        np.testing.assert_array_equal(take_rows(values, order), values[order])

@@ -20,7 +20,7 @@ import pandas as pd
 
 from bbmkit._convert import NS_PER_DAY, factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count, group_median, group_sum
+from bbmkit._kernels import group_count, group_median, group_sum, take_rows
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import check_frame, check_int, check_number, fmt, require_columns
 from bbmkit.accounts import rollup
@@ -117,7 +117,10 @@ def _ranks(priority: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     Priorities equal to 12 decimals count as tied, so rounding noise (weights
     scaled by a constant, summed in another order) never reorders accounts.
     """
-    order = np.argsort(-np.round(priority, 12), axis=0, kind="stable")
+    if priority.ndim == 1:
+        order = _descending_order(priority)
+    else:
+        order = np.argsort(-np.round(priority, 12), axis=0, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(
         ranks,
@@ -126,6 +129,49 @@ def _ranks(priority: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         axis=0,
     )
     return ranks.astype(np.int64)
+
+
+_TIE_DECIMALS = 12
+_KEY_BITS = 40  # round(p * 1e12) for p in [0, 1] is below 2**40
+
+
+def _descending_order(priority: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """Rows by priority rounded to 12 decimals, highest first, ties in input order.
+
+    The stable sort of ``-round(priority, 12)``, by one unstable sort of
+    unique 64-bit keys instead: the rounded priority as an integer
+    (``round(p * 1e12)``, which orders and ties exactly as ``round(p, 12)``)
+    in the high bits, the row number in the low bits. About three times
+    faster than a stable argsort; tables too long for the low bits take the
+    stable argsort.
+    """
+    n = priority.shape[0]
+    row_bits = max(1, int(n - 1).bit_length())
+    if _KEY_BITS + row_bits > 64:
+        return np.argsort(-np.round(priority, _TIE_DECIMALS), kind="stable")
+    scale = 10.0**_TIE_DECIMALS
+    # priorities lie in [0, 1]: scale - rint(p * scale) is in [0, 1e12], highest first
+    keys = (scale - np.rint(priority * scale)).astype(np.uint64)
+    keys <<= np.uint64(row_bits)
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort()
+    keys &= np.uint64((1 << row_bits) - 1)
+    return keys.astype(np.intp)
+
+
+def _reordered(frame: pd.DataFrame, order: npt.NDArray[np.intp]) -> pd.DataFrame:
+    """``frame.iloc[order]``, numpy columns gathered on threads (pandas takes them one core)."""
+    if not frame.columns.is_unique or isinstance(frame.columns, pd.MultiIndex):
+        return frame.iloc[order]
+    columns: dict[Hashable, Any] = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, np.dtype):
+            columns[name] = take_rows(column.to_numpy(), order)
+        else:  # extension arrays (strings, categoricals, nullable) take their own way
+            columns[name] = column.array.take(order)
+    out = pd.DataFrame(columns, index=frame.index.take(order), copy=False)
+    out.columns = frame.columns
+    return out
 
 
 def prioritize(
@@ -180,7 +226,10 @@ def prioritize(
     # ranks are a permutation of 1..n: the row order is its inverse, no second sort
     order = np.empty_like(rank)
     order[rank - 1] = np.arange(rank.size)
-    return items.frame.iloc[order].assign(priority=priority[order], rank=rank[order])
+    out = _reordered(items.frame, order)
+    out["priority"] = take_rows(priority, order)
+    out["rank"] = np.arange(1, rank.size + 1, dtype=np.int64)  # rank[order], in rank order
+    return out
 
 
 def priority_contributions(

@@ -21,6 +21,7 @@ from bbmkit._kernels.groupby import (
     group_sum,
     group_top_k,
     group_top_k_sum,
+    take_rows,
     top_k_total,
 )
 from bbmkit._kernels.parallel import elementwise_slices, run_chunks
@@ -58,6 +59,7 @@ __all__ = [
     "run_chunks",
     "scores_from_values",
     "string_keys",
+    "take_rows",
     "top_k_total",
     "weighted_contributions",
     "weighted_fit",

@@ -22,6 +22,7 @@ __all__ = [
     "group_sum",
     "group_top_k",
     "group_top_k_sum",
+    "take_rows",
     "top_k_total",
 ]
 
@@ -80,7 +81,12 @@ def gather(table: npt.NDArray[np.intp], codes: IntArray) -> npt.NDArray[np.intp]
 
 def gather_values(values: FloatArray, codes: IntArray) -> FloatArray:
     """``values.take(codes)`` for a long ``codes``, in row chunks on threads."""
-    out = np.empty(codes.shape[0], dtype=np.float64)
+    return take_rows(values, codes)
+
+
+def take_rows(values: npt.NDArray[T], codes: IntArray) -> npt.NDArray[T]:
+    """``values.take(codes)`` of a 1-d array of any numpy dtype, in row chunks on threads."""
+    out = np.empty(codes.shape[0], dtype=values.dtype)
 
     def chunk(s: slice) -> None:
         np.take(values, codes[s], out=out[s])
