@@ -618,3 +618,21 @@ def test_take_rows_equals_numpy_take(monkeypatch: pytest.MonkeyPatch, threads: s
         np.arange(1001).astype("datetime64[s]"),
     ):
         np.testing.assert_array_equal(take_rows(values, order), values[order])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.nan, -5e-324, -0.5, np.nextafter(10.0, 11.0), np.inf],
+    ids=["nan", "tiny-negative", "negative", "just-above-scale", "inf"],
+)
+def test_values_outside_their_scale_are_rejected_at_the_edges(bad: float) -> None:
+    accounts = pd.DataFrame({"opportunity": [10.0, bad, 0.0]}, index=["A", "B", "C"])
+    with pytest.raises(ValidationError, match=r"column 'opportunity' must be in \[0, 10\].*'B'"):
+        prioritize(accounts, {"opportunity": 1.0}, scales={"opportunity": 10})
+    # the bounds themselves are inside
+    ok = prioritize(
+        accounts.assign(opportunity=[10.0, 0.0, -0.0]),
+        {"opportunity": 1.0},
+        scales={"opportunity": 10},
+    )
+    assert ok["priority"].tolist() == [1.0, 0.0, 0.0]

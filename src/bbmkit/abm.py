@@ -78,7 +78,8 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
         raise ValidationError(
             f"scales names column(s) with no weight: {', '.join(map(fmt, extra))}"
         )
-    values = np.empty((len(frame), len(columns)), dtype=np.float64)
+    # column-major: each item is written and checked as one contiguous column
+    values = np.empty((len(frame), len(columns)), dtype=np.float64, order="F")
     for j, column in enumerate(columns):
         scale = check_number(
             scale_map.get(column, 1.0), name=f"scales[{column!r}]", low=0.0, low_inclusive=False
@@ -90,15 +91,24 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
             raise ValidationTypeError(
                 f"column {column!r} must be numeric, has dtype {series.dtype}"
             )
-        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = ~((x >= 0) & (x <= scale))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ValidationError(
-                f"column {column!r} must be in [0, {scale:g}] (its scale), got {fmt(x[i])} "
-                f"for account {fmt(frame.index[i])}"
-            )
-        values[:, j] = x / scale
+        x = (
+            series.to_numpy()  # a view: NaN is already the missing value
+            if series.dtype == np.float64
+            else series.to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        normalised = values[:, j]
+        np.divide(x, scale, out=normalised)
+        # x <= scale exactly when x / scale <= 1 (division rounds to nearest); the low end
+        # is read off x, whose tiny negatives could divide to -0.0. NaN fails both; the
+        # mask is built only to report
+        if x.size and not (x.min() >= 0.0 and normalised.max() <= 1.0):
+            bad = ~((x >= 0) & (x <= scale))
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ValidationError(
+                    f"column {column!r} must be in [0, {scale:g}] (its scale), got {fmt(x[i])} "
+                    f"for account {fmt(frame.index[i])}"
+                )
     return _Items(frame=frame, columns=columns, normalised=values, weights=raw)
 
 
