@@ -3,6 +3,7 @@
     python benchmarks/make_readme.py              # run, then write the table
     python benchmarks/make_readme.py --json F     # write the table from an earlier
                                                   # `pytest benchmarks --benchmark-json F`
+    python benchmarks/make_readme.py --json F G   # F, with the groups G re-ran replaced
 
 The table sits between the ``results:start`` and ``results:end`` markers of the
 README; everything else in the README is left as it is.
@@ -88,6 +89,8 @@ def table(data: dict) -> str:
         "Mean times; in brackets the baseline's time divided by bbmkit's (higher = bbmkit faster); "
         "the memory floor is one read of every input byte.\n\n" + "\n".join(lines)
     )
+    for when, groups in data.get("reruns", []):
+        text += f"\n\nRe-run on {when.replace('T', ' ')}: {', '.join(groups)}."
     if memory:
         text += "\n\n" + memory_table(memory)
     return text
@@ -116,6 +119,21 @@ def memory_table(memory: dict[str, dict[str, tuple[int, int]]]) -> str:
     return "\n".join(lines)
 
 
+def merged(runs: list[dict]) -> dict:
+    """The first run with every group that a later run measured replaced by that run's cases."""
+    data = dict(runs[0])
+    benchmarks = list(data["benchmarks"])
+    for later in runs[1:]:
+        groups = {b["group"] for b in later["benchmarks"]}
+        benchmarks = [b for b in benchmarks if b["group"] not in groups] + later["benchmarks"]
+    data["benchmarks"] = benchmarks
+    data["reruns"] = [
+        (run.get("datetime", "?")[:16], sorted({b["group"] for b in run["benchmarks"]}))
+        for run in runs[1:]
+    ]
+    return data
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:,.1f} ms" if seconds < 10 else f"{seconds:,.2f} s"
 
@@ -135,7 +153,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--json", type=Path, help="an existing pytest-benchmark JSON file")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        nargs="+",
+        help="existing pytest-benchmark JSON files; a group in a later file replaces the "
+        "same group of the earlier ones (a re-run of some cases)",
+    )
     args = parser.parse_args()
     if args.json is None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +167,7 @@ def main() -> None:
             run(path)
             data = json.loads(path.read_text())
     else:
-        data = json.loads(args.json.read_text())
+        data = merged([json.loads(p.read_text()) for p in args.json])
     text = README.read_text()
     if START not in text or END not in text:
         raise SystemExit(f"{README} has no {START} ... {END} markers")
