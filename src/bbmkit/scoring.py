@@ -294,7 +294,7 @@ class ScoringModel:
             score = score[kept]
             contacts = (
                 # a range of ids: the kept offsets are the ids, no gather from the range
-                pd.Index(kept + contacts.start, name=contacts.name)
+                pd.Index(kept + contacts.start if contacts.start else kept, name=contacts.name)
                 if isinstance(contacts, pd.RangeIndex) and contacts.step == 1
                 else contacts[kept]
             )
