@@ -4,9 +4,11 @@ Writes a seeded synthetic log (the pipeline benchmark's workload: 8 event
 types, 180 days, N contacts for 5 N events) to a Parquet file in row
 groups, then scores it with :func:`bbmkit.chunked.score_chunks` over
 :func:`bbmkit.chunked.iter_parquet` and reports the time, the events per
-second and the peak resident memory of the scoring. ``--check`` also scores
-the whole file in memory and compares (this needs the memory the chunked
-run avoids)::
+second and the peak resident memory of the scoring. It then rolls the
+scores up to accounts (20 contacts each) and applies the handover rule with
+:func:`bbmkit.chunked.rollup_chunks` over chunks of the contact table.
+``--check`` also scores the whole file and hands over in memory and compares
+(this needs the memory the chunked run avoids)::
 
     python benchmarks/out_of_core.py --events 2e8            # about 3.5 GB of Parquet
     python benchmarks/out_of_core.py --events 1e7 --check    # quick, with the comparison
@@ -28,9 +30,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bbmkit.chunked import iter_parquet, score_chunks
+import bbmkit as bk
+from bbmkit.chunked import iter_parquet, rollup_chunks, score_chunks
 from benchmarks.conftest import _status_kib
-from benchmarks.test_bench_scoring import AS_OF, MODEL, POINTS
+from benchmarks.test_bench_scoring import AS_OF, MODEL, POINTS, RULE
+
+CONTACTS_PER_ACCOUNT = 20
 
 ROW_GROUP = 10_000_000
 
@@ -87,24 +92,37 @@ def main(argv: list[str] | None = None) -> None:
     size_gb = path.stat().st_size / 1e9
     print(f"{path}: {n_events:,} events, {n_contacts:,} contacts, {size_gb:.2f} GB on disk")
 
-    try:
-        with open("/proc/self/clear_refs", "w") as f:  # reset the peak (Linux only)
-            f.write("5")
-        rss_before: int | None = _status_kib("VmRSS") * 1024
-    except OSError:
-        rss_before = None
+    batch = int(args.batch_size)
+    watch = _PeakMemory()
     began = time.perf_counter()
-    scores = score_chunks(MODEL, iter_parquet(path, batch_size=int(args.batch_size)), as_of=AS_OF)
+    scores = score_chunks(MODEL, iter_parquet(path, batch_size=batch), as_of=AS_OF)
     seconds = time.perf_counter() - began
-    memory = "peak memory unknown (no /proc)"
-    if rss_before is not None:
-        peak = _status_kib("VmHWM") * 1024 - rss_before
-        memory = (
-            f"peak memory {peak / 1e9:.2f} GB beyond the {rss_before / 1e9:.2f} GB already in use"
-        )
     print(
         f"score_chunks: {len(scores):,} contacts scored in {seconds:.1f} s "
-        f"({n_events / seconds / 1e6:.1f} M events/s), {memory}"
+        f"({n_events / seconds / 1e6:.1f} M events/s), {watch.report()}"
+    )
+
+    # the contact table in chunks: contact id, account id, score (missing: no events)
+    dense = np.full(n_contacts, np.nan)
+    dense[scores.index.to_numpy()] = scores.to_numpy()
+    chunks = (
+        pd.DataFrame(
+            {
+                "contact_id": np.arange(first, min(first + batch, n_contacts)),
+                "account_id": np.arange(first, min(first + batch, n_contacts))
+                // CONTACTS_PER_ACCOUNT,
+                "score": dense[first : first + batch],
+            }
+        )
+        for first in range(0, n_contacts, batch)
+    )
+    watch = _PeakMemory()
+    began = time.perf_counter()
+    accounts = rollup_chunks(chunks, RULE)
+    seconds = time.perf_counter() - began
+    print(
+        f"rollup_chunks: {len(accounts):,} accounts of {n_contacts:,} contacts rolled up in "
+        f"{seconds:.1f} s, {int(accounts['handover'].sum()):,} handed over, {watch.report()}"
     )
     if args.check:
         began = time.perf_counter()
@@ -115,6 +133,35 @@ def main(argv: list[str] | None = None) -> None:
         print(f"same contacts: {same}; largest difference: {gap:.3g}")
         if not same or not gap <= 1e-9:
             raise SystemExit("chunked and in-memory scores differ")
+        ids = pd.RangeIndex(n_contacts, name="contact_id")
+        whole_accounts = bk.handover(
+            whole, pd.Series(ids // CONTACTS_PER_ACCOUNT, index=ids, name="account_id"), RULE
+        )
+        same_handover = whole_accounts["handover"].equals(accounts["handover"])
+        total_gap = (whole_accounts["total"] - accounts["total"]).abs().max()
+        print(f"same handovers: {same_handover}; largest total difference: {total_gap:.3g}")
+        if not same_handover or not total_gap <= 1e-6:
+            raise SystemExit("chunked and in-memory handovers differ")
+
+
+class _PeakMemory:
+    """Peak resident memory from now on, beyond what is in use now (Linux only)."""
+
+    def __init__(self) -> None:
+        try:
+            with open("/proc/self/clear_refs", "w") as f:  # reset the peak
+                f.write("5")
+            self.before: int | None = _status_kib("VmRSS") * 1024
+        except OSError:
+            self.before = None
+
+    def report(self) -> str:
+        if self.before is None:
+            return "peak memory unknown (no /proc)"
+        peak = _status_kib("VmHWM") * 1024 - self.before
+        return (
+            f"peak memory {peak / 1e9:.2f} GB beyond the {self.before / 1e9:.2f} GB already in use"
+        )
 
 
 if __name__ == "__main__":

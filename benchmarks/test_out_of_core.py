@@ -15,4 +15,5 @@ def test_out_of_core_script_small(tmp_path: Path, capsys: pytest.CaptureFixture[
     out_of_core.main(["--events", "2e4", "--batch-size", "3e3", "--path", str(path), "--check"])
     out = capsys.readouterr().out
     assert "same contacts: True" in out
+    assert "same handovers: True" in out
     assert path.is_file()
