@@ -6,6 +6,7 @@ Written for clarity, row by row, with no numpy and no pandas group-by.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -346,3 +347,11 @@ def sorted_codes(labels: Sequence[str]) -> tuple[list[int], list[str]]:
     uniques = sorted(set(labels))
     rank = {label: i for i, label in enumerate(uniques)}
     return [rank[label] for label in labels], uniques
+
+
+def group_median(codes: Sequence[int], values: Sequence[float], n_groups: int) -> list[float]:
+    """Median per group code (NaN for an empty group), with statistics.median."""
+    members: list[list[float]] = [[] for _ in range(n_groups)]
+    for code, value in zip(codes, values, strict=True):
+        members[code].append(value)
+    return [statistics.median(m) if m else math.nan for m in members]

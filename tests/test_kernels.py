@@ -6,6 +6,7 @@ import pytest
 from bbmkit._kernels import (
     first_crossing,
     group_count,
+    group_median,
     pair_sums,
     weighted_contributions,
     weighted_fit,
@@ -107,3 +108,15 @@ def test_pair_sums_of_nothing_is_empty() -> None:
         np.array([], dtype=np.intp), np.array([], dtype=np.intp), np.array([]), 3
     )
     assert pc.size == pt.size == sums.size == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("n_groups", [1, 3, 40_000])
+def test_group_median_matches_reference(seed: int, n_groups: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    codes = rng.integers(0, n_groups, n)
+    # few distinct values: many ties inside a group
+    values = rng.integers(0, 20, n) / 4.0 if seed % 2 else rng.exponential(12.0, n)
+    expected = reference.group_median(codes.tolist(), values.tolist(), n_groups)
+    np.testing.assert_allclose(group_median(codes, values, n_groups), expected, rtol=0, atol=0)

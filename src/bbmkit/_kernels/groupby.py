@@ -183,11 +183,18 @@ def _rows_at_max(codes: IntArray, values: FloatArray, best: FloatArray) -> npt.N
 
 
 def group_median(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
-    """Median of ``values`` per group (NaN for an empty group), by one sort."""
+    """Median of ``values`` per group (NaN for an empty group), by sorting.
+
+    Rows sorted by value, then stably by group: the order of a two-key
+    ``lexsort``, about twice as fast because the second sort is over small
+    integers (a radix sort when the group codes fit in 16 bits).
+    """
     out = np.full(n_groups, np.nan)
     if codes.size == 0:
         return out
-    order = np.lexsort((values, codes))
+    by_value = np.argsort(values)
+    small = np.int16 if n_groups <= np.iinfo(np.int16).max else np.int64
+    order = by_value[np.argsort(codes[by_value].astype(small), kind="stable")]
     codes, values = codes[order], values[order]
     counts = np.bincount(codes, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
