@@ -111,7 +111,7 @@ def test_pair_sums_of_nothing_is_empty() -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-@pytest.mark.parametrize("n_groups", [1, 3, 40_000])
+@pytest.mark.parametrize("n_groups", [1, 3, 16, 17, 40_000])
 def test_group_median_matches_reference(seed: int, n_groups: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(0, 3000))

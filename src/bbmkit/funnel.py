@@ -18,7 +18,7 @@ import pandas as pd
 
 from bbmkit._convert import factorize, small_codes
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_median
+from bbmkit._kernels import group_count, group_median
 from bbmkit._validation import (
     as_bool_array,
     check_frame,
@@ -634,13 +634,14 @@ def funnel_from_events(
     entry = flat_entry.reshape(n, s)
     has = np.isfinite(entry)
     if backfill:
-        furthest = np.full(n, -1, dtype=np.intp)
-        np.maximum.at(furthest, codes, stage_codes)
+        # the furthest stage is the last one with an entry (every entity has one)
+        furthest = (s - 1) - np.argmax(has[:, ::-1], axis=1)
         reached = np.arange(s)[None, :] <= furthest[:, None]
     else:
         reached = has
     counts = np.zeros((n_groups, s), dtype=np.int64)
-    np.add.at(counts, group, reached.astype(np.int64))
+    for k in range(s):  # a loop over stages: entities reaching stage k, per group
+        counts[:, k] = group_count(group, n_groups, reached[:, k])
 
     # time in stage k: entry(k+1) - entry(k) where both are known; medians by sorting
     rows, ks = np.nonzero(has[:, 1:] & has[:, :-1])
