@@ -489,14 +489,14 @@ def rollup_partial(
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         raise ValidationTypeError(f"column {score!r} must hold numbers, got dtype {values.dtype}")
     raw = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isinf(raw).any():
+    infinite = np.isinf(raw)
+    if infinite.any():
         raise ValidationError(
-            f"column {score!r} has an infinite score (contact {fmt(ids.iloc[int(np.argmax(np.isinf(raw)))])})"
+            f"column {score!r} has an infinite score (contact {fmt(ids.iloc[int(np.argmax(infinite))])})"
         )
-    scores = pd.Series(raw, index=accounts.index)
-    scores = scores[
-        scores.notna().to_numpy()
-    ]  # a missing score is an unscored contact, still counted
+    # a missing score is an unscored contact: left out of the scores, still in the map
+    scored = ~np.isnan(raw)
+    scores = pd.Series(raw[scored], index=accounts.index[scored])
     roles = None
     if role is not None:
         roles = pd.Series(frame[role].to_numpy(), index=accounts.index)
@@ -539,7 +539,7 @@ def rollup_combine(partials: Iterable[pd.DataFrame]) -> pd.DataFrame:
     parts = list(partials)
     if not parts:
         raise ValidationError("partials is empty: nothing to combine")
-    layout = _partial_layout(parts[0], "partials[0]")
+    layout = tops, counts = _partial_layout(parts[0], "partials[0]")
     for i, part in enumerate(parts[1:], start=1):
         if _partial_layout(part, f"partials[{i}]") != layout:
             raise ValidationError(
@@ -552,11 +552,15 @@ def rollup_combine(partials: Iterable[pd.DataFrame]) -> pd.DataFrame:
     codes, ids = factorize(pd.Series(stacked.index))
     ids = ids.rename(parts[0].index.name)
     n = len(ids)
-    out: dict[str, npt.NDArray[Any]] = {}
-    for name in ("n_contacts", "n_scored"):
-        out[name] = group_sum(codes, stacked[name].to_numpy(dtype=np.float64), n).astype(np.int64)
-    out["total"] = group_sum(codes, stacked["total"].to_numpy(dtype=np.float64), n)
-    tops = [c for c in stacked.columns if c.startswith(_TOP)]
+
+    def summed(name: str) -> npt.NDArray[np.float64]:
+        return group_sum(codes, stacked[name].to_numpy(dtype=np.float64), n)
+
+    out: dict[str, npt.NDArray[Any]] = {
+        "n_contacts": summed("n_contacts").astype(np.int64),
+        "n_scored": summed("n_scored").astype(np.int64),
+        "total": summed("total"),
+    }
     # every partial's top scores in one long column, then the top of those per account
     values = stacked[tops].to_numpy(dtype=np.float64).T.ravel()
     long_codes = np.tile(codes, len(tops))
@@ -564,11 +568,8 @@ def rollup_combine(partials: Iterable[pd.DataFrame]) -> pd.DataFrame:
     top = group_top_k(long_codes[kept], values[kept], n, len(tops))
     for j, name in enumerate(tops):
         out[name] = top[:, j]
-    for name in stacked.columns:
-        if name.startswith(_AT_LEAST):
-            out[name] = group_sum(codes, stacked[name].to_numpy(dtype=np.float64), n).astype(
-                np.int64
-            )
+    for name in counts:
+        out[name] = summed(name).astype(np.int64)
     return pd.DataFrame(out, index=ids)
 
 

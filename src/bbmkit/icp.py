@@ -257,7 +257,7 @@ def _isin_block_mask(
     if isinstance(dtype, pd.CategoricalDtype):
         # test the few categories once, then look each row's code up (-1 = missing)
         hit = np.append(dtype.categories.isin(list(values)), False)
-        codes = column.cat.codes.to_numpy()
+        codes = column.array.codes  # a view of the codes (Series.cat.codes copies them)
         wanted = [int(code) for code in np.flatnonzero(hit[:-1])]
         if len(wanted) <= 4:  # a few comparisons of the small codes beat a gather
             return lambda rows: _any_code(codes[rows], wanted)
@@ -292,12 +292,12 @@ def _arrow_isin(column: pd.Series, values: tuple[Scalar, ...]) -> npt.NDArray[np
     import pyarrow.compute as pc
 
     arr = pa.array(column.array)
-    value_set = pa.array(list(values), type=arr.type)
+    value_set = None if len(values) <= 4 else pa.array(list(values), type=arr.type)
     found = np.empty(len(arr), dtype=bool)
 
     def chunk(rows: slice) -> None:
         part = arr.slice(rows.start, rows.stop - rows.start)
-        if len(values) <= 4:
+        if value_set is None:
             hit = pc.equal(part, values[0])
             for value in values[1:]:
                 hit = pc.or_(hit, pc.equal(part, value))
