@@ -47,6 +47,7 @@ from bbmkit._kernels import (
     group_presence,
     group_sum,
     pair_sums,
+    scores_from_log,
     scores_from_values,
 )
 from bbmkit._validation import (
@@ -279,15 +280,7 @@ class ScoringModel:
         log = self._prepare(
             events, as_of=as_of, contact=contact, event=event, time=time, slots=True
         )
-        values = log.values(self)
-        score = scores_from_values(
-            log.contact_codes,
-            log.type_codes,
-            values,
-            len(log.contacts),
-            self._type_caps(),
-            self._total_cap(),
-        )
+        score = log.scores(self)
         contacts = log.contacts
         if log.present is not None:
             kept = np.flatnonzero(log.present)
@@ -939,6 +932,23 @@ class _Log:
     def points_of(self, model: ScoringModel) -> npt.NDArray[np.float64]:
         points = np.array(list(model.points.values()), dtype=np.float64)
         return np.take(points, self.type_codes)
+
+    def scores(self, model: ScoringModel) -> npt.NDArray[np.float64]:
+        """Capped score of every contact of the log (0.0 for a contact without events)."""
+        points = np.array(list(model.points.values()), dtype=np.float64)
+        return scores_from_log(
+            self.times,
+            self.type_codes,
+            points,
+            self.as_of_days,
+            model.decay,
+            model._scale(),
+            self.per_day,
+            self.contact_codes,
+            len(self.contacts),
+            model._type_caps(),
+            model._total_cap(),
+        )
 
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
         points = np.array(list(model.points.values()), dtype=np.float64)

@@ -29,8 +29,10 @@ from bbmkit._kernels.scoring import (
     DecayKind,
     decay_factor,
     decayed_points,
+    decayed_sums,
     first_crossing,
     pair_sums,
+    scores_from_log,
     scores_from_values,
 )
 from bbmkit._kernels.strings import byte_matrix, string_keys
@@ -42,6 +44,7 @@ __all__ = [
     "byte_matrix",
     "decay_factor",
     "decayed_points",
+    "decayed_sums",
     "divided",
     "elementwise_slices",
     "first_crossing",
@@ -57,6 +60,7 @@ __all__ = [
     "minmax",
     "pair_sums",
     "run_chunks",
+    "scores_from_log",
     "scores_from_values",
     "string_keys",
     "take_rows",

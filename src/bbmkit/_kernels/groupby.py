@@ -10,9 +10,11 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from bbmkit._kernels.compiled import jit_kernels
 from bbmkit._kernels.parallel import elementwise_slices, reduce_slices, run_chunks
 
 __all__ = [
+    "add_parts",
     "gather",
     "gather_values",
     "group_count",
@@ -43,7 +45,7 @@ def group_count(
         selected = codes[s] if mask is None else codes[s][mask[s]]
         return np.bincount(selected, minlength=n_groups)
 
-    return _add(run_chunks(chunk, slices)).astype(np.int64, copy=False)
+    return add_parts(run_chunks(chunk, slices)).astype(np.int64, copy=False)
 
 
 def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
@@ -53,7 +55,7 @@ def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
         lambda s: np.bincount(codes[s], weights=values[s], minlength=n_groups), slices
     )
     # bincount with weights already gives float64; astype only informs the type checker
-    return _add(parts).astype(np.float64, copy=False)
+    return add_parts(parts).astype(np.float64, copy=False)
 
 
 def group_presence(codes: IntArray, n_groups: int) -> npt.NDArray[np.bool_]:
@@ -95,7 +97,7 @@ def take_rows(values: npt.NDArray[T], codes: IntArray) -> npt.NDArray[T]:
     return out
 
 
-def _add(parts: list[npt.NDArray[T]]) -> npt.NDArray[T]:
+def add_parts(parts: list[npt.NDArray[T]]) -> npt.NDArray[T]:
     """Partial results added in chunk order (so the sum never depends on thread timing)."""
     out = parts[0]
     for part in parts[1:]:
@@ -105,10 +107,24 @@ def _add(parts: list[npt.NDArray[T]]) -> npt.NDArray[T]:
 
 def group_max(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     """Maximum of ``values`` per group (-inf for an empty group)."""
-    # single-threaded: ufunc.at holds the GIL, so partial tables on threads would not help
-    out = np.full(n_groups, -np.inf)
-    np.maximum.at(out, codes, values)
-    return out
+    jit = jit_kernels(codes.shape[0])
+    if jit is None:
+        # single-threaded: ufunc.at holds the GIL, so partial tables on threads would not help
+        out = np.full(n_groups, -np.inf)
+        np.maximum.at(out, codes, values)
+        return out
+
+    # a maximum is exact in any split: one chunk per thread, partial tables merged
+    def chunk(s: slice) -> FloatArray:
+        table = np.full(n_groups, -np.inf)
+        jit.scatter_max(table, codes[s], values[s])
+        return table
+
+    n = codes.shape[0]
+    parts = run_chunks(chunk, elementwise_slices(n) if n >= 2 * n_groups else [slice(0, n)])
+    for part in parts[1:]:
+        np.maximum(parts[0], part, out=parts[0])
+    return parts[0]
 
 
 def group_top_k_sum(

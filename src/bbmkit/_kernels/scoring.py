@@ -7,16 +7,26 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from bbmkit._kernels.compiled import jit_kernels
 from bbmkit._kernels.elementwise import minmax
-from bbmkit._kernels.groupby import FloatArray, IntArray, gather, group_presence, group_sum
-from bbmkit._kernels.parallel import blocks, elementwise_slices, run_chunks
+from bbmkit._kernels.groupby import (
+    FloatArray,
+    IntArray,
+    add_parts,
+    gather,
+    group_presence,
+    group_sum,
+)
+from bbmkit._kernels.parallel import blocks, elementwise_slices, reduce_slices, run_chunks
 
 __all__ = [
     "DecayKind",
     "decay_factor",
     "decayed_points",
+    "decayed_sums",
     "first_crossing",
     "pair_sums",
+    "scores_from_log",
     "scores_from_values",
 ]
 
@@ -63,25 +73,75 @@ def decayed_points(
     def chunk(rows: slice) -> None:
         # cache-sized blocks written in place: no log-sized temporaries to allocate and fault in
         for s in blocks(rows):
-            block = out[s]
-            if kind == "none":
-                np.take(points, type_codes[s], out=block)
-                continue
-            if per_day is None:
-                np.subtract(as_of_days, times[s], out=block)
-            else:
-                np.divide(times[s], per_day, out=block)
-                np.subtract(as_of_days, block, out=block)
-            block *= -1.0 / scale  # the same operations, in the same order, as decay_factor
-            if kind == "exponential":
-                np.exp2(block, out=block)
-            else:
-                block += 1.0
-                np.maximum(block, 0.0, out=block)
-            block *= np.take(points, type_codes[s])
+            _decay_block(out[s], s, times, type_codes, points, as_of_days, kind, scale, per_day)
 
     run_chunks(chunk, elementwise_slices(out.shape[0]))
     return out
+
+
+def _decay_block(
+    block: FloatArray,
+    s: slice,
+    times: npt.NDArray[np.int64] | FloatArray,
+    type_codes: IntArray,
+    points: FloatArray,
+    as_of_days: float,
+    kind: DecayKind,
+    scale: float,
+    per_day: float | None,
+) -> None:
+    """:func:`decayed_points` of the rows ``s``, written into ``block``."""
+    if kind == "none":
+        np.take(points, type_codes[s], out=block)
+        return
+    if per_day is None:
+        np.subtract(as_of_days, times[s], out=block)
+    else:
+        np.divide(times[s], per_day, out=block)
+        np.subtract(as_of_days, block, out=block)
+    block *= -1.0 / scale  # the same operations, in the same order, as decay_factor
+    if kind == "exponential":
+        np.exp2(block, out=block)
+    else:
+        block += 1.0
+        np.maximum(block, 0.0, out=block)
+    block *= np.take(points, type_codes[s])
+
+
+def decayed_sums(
+    times: npt.NDArray[np.int64] | FloatArray,
+    type_codes: IntArray,
+    points: FloatArray,
+    as_of_days: float,
+    kind: DecayKind,
+    scale: float,
+    per_day: float | None,
+    contact_codes: IntArray,
+    n_contacts: int,
+) -> FloatArray:
+    """``group_sum(contact_codes, decayed_points(...), n_contacts)``, the same numbers.
+
+    With the compiled kernels, each cache-sized block of decayed points is
+    added into its chunk's table as it is made, in the row order and chunks
+    of :func:`group_sum`, so the log-sized array of values is never written.
+    """
+    n = times.shape[0]
+    jit = jit_kernels(n)
+    if jit is None:
+        values = decayed_points(times, type_codes, points, as_of_days, kind, scale, per_day)
+        return group_sum(contact_codes, values, n_contacts)
+
+    def chunk(rows: slice) -> FloatArray:
+        table = np.zeros(n_contacts)
+        parts = blocks(rows)
+        buffer = np.empty(parts[0].stop - parts[0].start if parts else 0)  # the largest block
+        for s in parts:
+            block = buffer[: s.stop - s.start]
+            _decay_block(block, s, times, type_codes, points, as_of_days, kind, scale, per_day)
+            jit.scatter_add(table, contact_codes[s], block)
+        return table
+
+    return add_parts(run_chunks(chunk, reduce_slices(n, n_contacts)))
 
 
 def scores_from_values(
@@ -103,6 +163,37 @@ def scores_from_values(
         mask = type_codes == t
         per_type = group_sum(contact_codes[mask], values[mask], n_contacts)
         score += np.minimum(per_type, type_caps[t]) - per_type
+    if np.isfinite(total_cap):
+        np.minimum(score, total_cap, out=score)
+    return score
+
+
+def scores_from_log(
+    times: npt.NDArray[np.int64] | FloatArray,
+    type_codes: IntArray,
+    points: FloatArray,
+    as_of_days: float,
+    kind: DecayKind,
+    scale: float,
+    per_day: float | None,
+    contact_codes: IntArray,
+    n_contacts: int,
+    type_caps: FloatArray,
+    total_cap: float,
+) -> FloatArray:
+    """:func:`scores_from_values` of the :func:`decayed_points` of a log, the same numbers.
+
+    Without per-type caps the values are only ever summed, so they go
+    straight into the sums (:func:`decayed_sums`).
+    """
+    if np.isfinite(type_caps).any():
+        values = decayed_points(times, type_codes, points, as_of_days, kind, scale, per_day)
+        return scores_from_values(
+            contact_codes, type_codes, values, n_contacts, type_caps, total_cap
+        )
+    score = decayed_sums(
+        times, type_codes, points, as_of_days, kind, scale, per_day, contact_codes, n_contacts
+    )
     if np.isfinite(total_cap):
         np.minimum(score, total_cap, out=score)
     return score
