@@ -179,6 +179,21 @@ def record(benchmark: Any) -> Iterator[Any]:
         _MEANS[group][role] = stats.stats.mean
 
 
+def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, Any]) -> None:
+    """Versions of the libraries compared, and whether bbmkit's compiled kernels were on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("numpy", "pandas", "polars", "duckdb", "numba"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    if os.environ.get("BBMKIT_JIT", "").strip() == "0":
+        found.pop("numba", None)  # installed, but bbmkit was told not to use it
+    machine_info["libraries"] = found
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     rows = [(g, r) for g, r in sorted(_MEANS.items()) if "bbmkit" in r and len(r) > 1]
     if not rows:
