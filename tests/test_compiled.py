@@ -176,25 +176,9 @@ def test_numpy_fallback_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         assert compiled.jit_kernels(10) is None
         codes = np.array([0, 1, 1])
-        got = decayed_sums(
-            np.array([0.0, 1.0, 2.0]),
-            np.zeros(3, dtype=np.int8),
-            np.array([10.0]),
-            2.0,
-            "linear",
-            4.0,
-            None,
-            codes,
-            2,
-        )
-        expected = decayed_points(
-            np.array([0.0, 1.0, 2.0]),
-            np.zeros(3, dtype=np.int8),
-            np.array([10.0]),
-            2.0,
-            "linear",
-            4.0,
-        )
+        decay = (np.array([0.0, 1.0, 2.0]), np.zeros(3, dtype=np.int8), np.array([10.0]), 2.0)
+        got = decayed_sums(*decay, "linear", 4.0, None, codes, 2)
+        expected = decayed_points(*decay, "linear", 4.0)
         assert got.tolist() == [expected[0], expected[1] + expected[2]]
         assert group_max(codes, np.array([1.0, -2.0, 3.0]), 3).tolist() == [1.0, 3.0, -np.inf]
     finally:

@@ -933,10 +933,20 @@ class _Log:
         points = np.array(list(model.points.values()), dtype=np.float64)
         return np.take(points, self.type_codes)
 
-    def scores(self, model: ScoringModel) -> npt.NDArray[np.float64]:
-        """Capped score of every contact of the log (0.0 for a contact without events)."""
+    def _decay_inputs(
+        self, model: ScoringModel
+    ) -> tuple[
+        npt.NDArray[np.int64] | npt.NDArray[np.float64],
+        npt.NDArray[np.integer[Any]],
+        npt.NDArray[np.float64],
+        float,
+        DecayKind,
+        float,
+        float | None,
+    ]:
+        """The arguments of :func:`decayed_points` for this log and ``model``."""
         points = np.array(list(model.points.values()), dtype=np.float64)
-        return scores_from_log(
+        return (
             self.times,
             self.type_codes,
             points,
@@ -944,6 +954,12 @@ class _Log:
             model.decay,
             model._scale(),
             self.per_day,
+        )
+
+    def scores(self, model: ScoringModel) -> npt.NDArray[np.float64]:
+        """Capped score of every contact of the log (0.0 for a contact without events)."""
+        return scores_from_log(
+            *self._decay_inputs(model),
             self.contact_codes,
             len(self.contacts),
             model._type_caps(),
@@ -951,16 +967,7 @@ class _Log:
         )
 
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
-        points = np.array(list(model.points.values()), dtype=np.float64)
-        return decayed_points(
-            self.times,
-            self.type_codes,
-            points,
-            self.as_of_days,
-            model.decay,
-            model._scale(),
-            self.per_day,
-        )
+        return decayed_points(*self._decay_inputs(model))
 
 
 # --------------------------------------------------------------------------
