@@ -183,3 +183,21 @@ def test_numpy_fallback_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
         assert group_max(codes, np.array([1.0, -2.0, 3.0]), 3).tolist() == [1.0, 3.0, -np.inf]
     finally:
         compiled._load.cache_clear()  # later tests load numba again if it is installed
+
+
+def test_numpy_fallback_with_a_warning_when_numba_cannot_compile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jit = pytest.importorskip("bbmkit._kernels._jit", reason="numba is not installed")
+
+    def broken() -> None:
+        raise RuntimeError("cannot cache function 'scatter_add': no locator available")
+
+    monkeypatch.setattr(jit, "warm_up", broken)
+    monkeypatch.setattr(compiled, "MIN_ROWS", 0)
+    compiled._load.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="no locator available.*using numpy"):
+            assert compiled.jit_kernels(10) is None
+    finally:
+        compiled._load.cache_clear()

@@ -8,6 +8,7 @@ bbmkit's thread pool, one row chunk each.
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 from bbmkit._kernels.groupby import FloatArray, IntArray
 
@@ -26,3 +27,10 @@ def scatter_max(out: FloatArray, codes: IntArray, values: FloatArray) -> None:
         c = codes[i]
         if values[i] > out[c]:
             out[c] = values[i]
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the kernels for the usual code type."""
+    table, codes, values = np.zeros(1), np.zeros(1, dtype=np.intp), np.ones(1)
+    scatter_add(table, codes, values)
+    scatter_max(table, codes, values)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from types import ModuleType
 
 __all__ = ["MIN_ROWS", "jit_kernels"]
@@ -35,9 +36,19 @@ def jit_kernels(n_rows: int) -> ModuleType | None:
 @functools.cache
 def _load() -> ModuleType | None:
     try:
-        # numba compiles a kernel for each code type on first use (under its own lock) and
-        # caches it on disk
         from bbmkit._kernels import _jit
     except ImportError:  # numba is optional
+        return None
+    # numba compiles a kernel for each code type on first use (under its own lock) and
+    # caches it on disk; compiling one here finds out whether it can
+    try:
+        _jit.warm_up()
+    except Exception as err:  # e.g. no writable cache directory: numpy does the work
+        warnings.warn(
+            f"bbmkit: numba is installed but its kernels do not compile here ({err}); "
+            "using numpy (set BBMKIT_JIT=0 to silence this)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return None
     return _jit
