@@ -39,7 +39,7 @@ def group_count(
 ) -> npt.NDArray[np.int64]:
     """Rows per group code in ``range(n_groups)``, optionally only where ``mask``."""
     # counts are exact in any split: one chunk per thread, each selecting its own rows
-    slices = elementwise_slices(codes.size) if codes.size >= 2 * n_groups else [slice(None)]
+    slices = _exact_slices(codes.shape[0], n_groups)
 
     def chunk(s: slice) -> npt.NDArray[np.intp]:
         selected = codes[s] if mask is None else codes[s][mask[s]]
@@ -97,6 +97,15 @@ def take_rows(values: npt.NDArray[T], codes: IntArray) -> npt.NDArray[T]:
     return out
 
 
+def _exact_slices(n: int, n_groups: int) -> list[slice]:
+    """Chunks for a reduction that is exact in any split (counts, maxima).
+
+    One per thread, but only when the rows outnumber the groups: each chunk
+    makes a table of ``n_groups`` entries.
+    """
+    return elementwise_slices(n) if n >= 2 * n_groups else [slice(0, n)]
+
+
 def add_parts(parts: list[npt.NDArray[T]]) -> npt.NDArray[T]:
     """Partial results added in chunk order (so the sum never depends on thread timing)."""
     out = parts[0]
@@ -120,8 +129,7 @@ def group_max(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
         jit.scatter_max(table, codes[s], values[s])
         return table
 
-    n = codes.shape[0]
-    parts = run_chunks(chunk, elementwise_slices(n) if n >= 2 * n_groups else [slice(0, n)])
+    parts = run_chunks(chunk, _exact_slices(codes.shape[0], n_groups))
     for part in parts[1:]:
         np.maximum(parts[0], part, out=parts[0])
     return parts[0]
