@@ -302,7 +302,7 @@ def scorecard(
         referred = [
             c
             for c, a, r in contacts
-            if a == account and r is not None and account_of.get(r) == account
+            if a == account and r is not None and r != c and account_of.get(r) == account
         ]
         out[account] = {
             "n_contacts": len(members),

@@ -120,7 +120,7 @@ def test_input_not_mutated() -> None:
             pd.Series([True, False], index=[1, 2]),
             pd.Series(["a", "b"], index=[2, 3]),
             ValidationError,
-            "by's index does not match is_icp's index",
+            "is_icp and by are Series with different indexes",
         ),
     ],
 )

@@ -6,10 +6,11 @@ checked numpy arrays and never validates.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,21 +23,33 @@ NS_PER_DAY = 86_400 * 10**9
 _NAT = np.iinfo(np.int64).min
 
 __all__ = [
+    "TICKS_PER_DAY",
     "as_bool_array",
     "check_band",
     "check_frame",
     "check_in_choices",
     "check_int",
+    "check_list",
     "check_no_missing",
     "check_number",
     "check_rate",
+    "check_timestamp",
+    "datetime_array",
+    "datetime_days",
+    "days_to_datetimes",
+    "finite_weights",
     "fmt",
+    "numeric_values",
+    "paired",
     "raw_times",
     "require_columns",
     "times_as_days",
+    "timestamp_days",
 ]
 
 _MAX_SHOWN = 8
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 
 def fmt(value: Any) -> str:
@@ -231,15 +244,64 @@ def check_no_missing(column: pd.Series, name: str) -> None:
         )
 
 
-def _utc_nanoseconds(column: pd.Series) -> npt.NDArray[np.int64]:
-    """Nanoseconds since the epoch (UTC) of a datetime column: a view when stored in ns."""
+# datetime64 units and how many of their ticks make a day
+TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": NS_PER_DAY}
+
+
+def datetime_array(column: pd.Series) -> Any:
+    """The column's datetimes as a numpy-backed ``DatetimeArray`` in their own unit.
+
+    Arrow timestamps (``timestamp[us, tz=...][pyarrow]``) are converted
+    once, keeping their unit and zone; a numpy-backed column is used as is.
+    Times are never converted to nanoseconds: CRM exports hold placeholder
+    dates such as 9999-12-31 or 0001-01-01 that nanoseconds cannot hold.
+    """
     values = column.array
-    if getattr(values, "unit", None) == "ns" and hasattr(values, "asi8"):
-        # tz-aware datetimes are stored in UTC; NaT is the int64 minimum
-        return np.asarray(values.asi8)
-    if getattr(column.dtype, "tz", None) is not None:
-        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    return column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if isinstance(values, pd.arrays.DatetimeArray):
+        return values
+    unit, tz = column.dt.unit, column.dt.tz
+    dtype = pd.DatetimeTZDtype(unit, tz) if tz is not None else np.dtype(f"datetime64[{unit}]")
+    return column.astype(dtype).array
+
+
+def timestamp_days(stamp: pd.Timestamp, unit: str | None = None) -> float:
+    """Float days since the epoch (UTC) of a Timestamp, read in its own unit (no overflow).
+
+    With ``unit`` (the unit of the data it is compared with) the stamp is
+    first floored to that unit, so that a stamp equal to a time of the data
+    gives bit for bit the same float days, and a stamp between two ticks
+    keeps the earlier one; a stamp that unit cannot hold is read as it is.
+    """
+    if unit is not None and unit != stamp.unit:
+        # beyond the unit's range there is no time of the data to tie with
+        with contextlib.suppress(OverflowError, ValueError):
+            stamp = stamp.floor(unit).as_unit(unit)  # type: ignore[arg-type]
+    ticks = int(stamp.asm8.view(np.int64))  # UTC for tz-aware stamps
+    # int -> float, then divide: the rounding numpy applies to a column of ticks, so a
+    # stamp equal to an event's time gives the same float days (exact int division may not)
+    return float(ticks) / float(TICKS_PER_DAY[stamp.unit])
+
+
+def days_to_datetimes(days: npt.NDArray[np.float64], unit: str, tz: Any) -> pd.DatetimeIndex:
+    """Datetimes of float days since the epoch, NaT where not finite.
+
+    In ``unit``, or in the finest coarser unit that holds them all (a date
+    past 2262 does not fit in nanoseconds); NaT beyond even seconds.
+    """
+    finite = np.isfinite(days)
+    units = list(TICKS_PER_DAY)
+    for candidate in reversed(units[: units.index(unit) + 1]):
+        limit = np.iinfo(np.int64).max / TICKS_PER_DAY[candidate]
+        fits = finite & (np.abs(days) < limit)
+        if np.array_equal(fits, finite) or candidate == "s":
+            break
+    ticks = np.round(np.where(fits, days, 0.0) * TICKS_PER_DAY[candidate]).astype(np.int64)
+    stamps = ticks.view(f"datetime64[{candidate}]")
+    stamps[~fits] = np.datetime64("NaT")
+    out = pd.DatetimeIndex(stamps)
+    if tz is not None:
+        out = out.tz_localize("UTC").tz_convert(tz)
+    return out
 
 
 def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], Any]:
@@ -259,19 +321,21 @@ def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64]
 def raw_times(
     column: pd.Series, name: str
 ) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.float64], float | None, Any]:
-    """Times as stored: UTC nanoseconds (datetimes, a view when possible) or float days.
+    """Times as stored: UTC ticks in the column's own unit (datetimes, a view) or float days.
 
-    Returns the values, how many of their units make a day (``None`` for
+    Returns the values, how many of their ticks make a day (``None`` for
     days) and the time zone as :func:`times_as_days` does. Kernels divide
-    in cache-sized blocks instead of materialising float days.
+    in cache-sized blocks instead of materialising float days. Seconds,
+    milliseconds, microseconds and nanoseconds are all read as they are, so
+    dates outside 1677-2262 (which nanoseconds cannot hold) work.
     """
     dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        tz = getattr(dtype, "tz", None)
-        ns = _utc_nanoseconds(column)
-        if any_equal(ns, _NAT):
+        values = datetime_array(column)
+        ticks = np.asarray(values.asi8)  # tz-aware datetimes are stored in UTC; NaT is int64 min
+        if any_equal(ticks, _NAT):
             check_no_missing(column, name)
-        return ns, float(NS_PER_DAY), tz
+        return ticks, float(TICKS_PER_DAY[values.unit]), values.tz
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         days = (
             column.to_numpy()
@@ -289,4 +353,117 @@ def raw_times(
     raise ValidationTypeError(
         f"column {name!r} must hold datetimes or numbers of days, got dtype {dtype}; "
         "convert text with pandas.to_datetime"
+    )
+
+
+def finite_weights(raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Weights whose sum is finite: scaled by their largest when the sum would overflow.
+
+    A weighted mean is unchanged by scaling every weight; weights near 1e308
+    would otherwise sum to infinity and turn every mean into 0 or NaN.
+    """
+    with np.errstate(over="ignore"):
+        if np.isfinite(raw.sum()):
+            return raw
+    scaled: npt.NDArray[np.float64] = raw / raw.max()
+    return scaled
+
+
+def check_list(value: object, *, name: str, empty: bool = True) -> list[Any]:
+    """A list of values from a list, tuple, set, Index, array or Series.
+
+    A bare string is an error, not a list of its characters: ``"cto"`` is
+    one role, and ``["cto"]`` is what the caller meant.
+    """
+    if isinstance(value, str | bytes):
+        raise ValidationTypeError(
+            f"{name} must be a list of values, got the string {fmt(value)}; "
+            f"to pass one value write [{fmt(value)}]"
+        )
+    if isinstance(value, Mapping | pd.DataFrame) or not isinstance(value, Iterable):
+        raise ValidationTypeError(f"{name} must be a list of values, got {fmt(value)}")
+    items = list(value)
+    if not empty and not items:
+        raise ValidationError(f"{name} must not be empty")
+    return items
+
+
+def check_timestamp(value: object, *, name: str, tz: Any = None) -> pd.Timestamp:
+    """A timestamp-like option (Timestamp, datetime, ISO text) compared with datetimes in zone ``tz``.
+
+    Numbers are rejected (``5.0`` is not a date), as are missing values,
+    text that is no date, dates outside what pandas can hold, and a naive
+    time for tz-aware data or the other way round.
+    """
+    if isinstance(value, bool | np.bool_ | numbers.Number):
+        raise ValidationTypeError(
+            f"{name} must be a timestamp (e.g. '2026-04-01'), got {fmt(value)}"
+        )
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError) as err:  # OutOfBoundsDatetime is a ValueError
+        raise ValidationError(f"{name} is not a timestamp pandas can hold: {fmt(value)}") from err
+    if pd.isna(stamp):
+        raise ValidationError(f"{name} must not be missing (NaT)")
+    if (stamp.tz is None) != (tz is None):
+        raise ValidationError(
+            f"{name} {stamp} is {'naive' if stamp.tz is None else 'tz-aware'} but the data's "
+            f"times are {'naive' if tz is None else f'tz-aware ({tz})'}; use one kind"
+        )
+    return stamp
+
+
+def datetime_days(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
+    """Float days since the epoch (UTC) of a datetime column, NaN where missing, in its own unit."""
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        raise ValidationTypeError(f"column {name!r} must hold datetimes, got dtype {column.dtype}")
+    values = datetime_array(column)
+    ticks = np.asarray(values.asi8)
+    days = ticks / TICKS_PER_DAY[values.unit]
+    days[ticks == _NAT] = np.nan
+    return days
+
+
+def numeric_values(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
+    """A numeric column as float64 (NaN where missing); text, booleans and dates are errors."""
+    dtype = column.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise ValidationTypeError(
+            f"column {name!r} must hold numbers, got dtype {dtype}"
+            + (
+                "; convert text with pandas.to_numeric"
+                if pd.api.types.is_string_dtype(dtype)
+                else ""
+            )
+        )
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def paired(first: _A, second: _B, *, names: tuple[str, str]) -> tuple[_A, _B]:
+    """Two inputs paired row by row: Series are matched by label, never by position.
+
+    Series with equal indexes are returned as they are; the same unique
+    labels in another order (two ``value_counts()`` results) put ``second``
+    in ``first``'s order; any other difference is an error, because pairing
+    by position would match rows to the wrong ones. Arrays pair by position.
+    """
+    if not (isinstance(first, pd.Series) and isinstance(second, pd.Series)):
+        return first, second
+    if first.index.equals(second.index):
+        return first, second
+    a, b = names
+    if first.index.is_unique and second.index.is_unique and len(first) == len(second):
+        pos = second.index.get_indexer(first.index)
+        if (pos >= 0).all():
+            return first, second.iloc[pos].set_axis(first.index)  # type: ignore[return-value]
+    only_first = first.index.difference(second.index, sort=False)
+    only_second = second.index.difference(first.index, sort=False)
+    if len(only_first) or len(only_second):
+        label, where = (only_first[0], a) if len(only_first) else (only_second[0], b)
+        detail = f"label {fmt(label)} is in {where} only"
+    else:
+        detail = "their labels repeat differently"
+    raise ValidationError(
+        f"{a} and {b} are Series with different indexes ({detail}); "
+        "index them alike so that no row is paired with the wrong one"
     )

@@ -18,11 +18,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bbmkit._convert import NS_PER_DAY, factorize
+from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count, group_median, group_sum, take_rows
 from bbmkit._repr import TablesRepr
-from bbmkit._validation import check_frame, check_int, check_number, fmt, require_columns
+from bbmkit._validation import (
+    as_bool_array,
+    check_frame,
+    check_int,
+    check_list,
+    check_no_missing,
+    check_number,
+    check_timestamp,
+    datetime_days,
+    finite_weights,
+    fmt,
+    numeric_values,
+    require_columns,
+)
 from bbmkit.accounts import rollup
 from bbmkit.balance import icp_rate
 from bbmkit.icp import ICPProfile
@@ -66,7 +79,7 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
         [check_number(weights[c], name=f"weights[{c!r}]", low=0.0) for c in columns],
         dtype=np.float64,
     )
-    if raw.sum() == 0:
+    if not raw.any():
         raise ValidationError("weights are all zero; at least one item must count")
     scale_map: Mapping[Hashable, object] = {} if scales is None else scales  # type: ignore[assignment]
     if not isinstance(scale_map, Mapping):
@@ -109,7 +122,7 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
                     f"column {column!r} must be in [0, {scale:g}] (its scale), got {fmt(x[i])} "
                     f"for account {fmt(frame.index[i])}"
                 )
-    return _Items(frame=frame, columns=columns, normalised=values, weights=raw)
+    return _Items(frame=frame, columns=columns, normalised=values, weights=finite_weights(raw))
 
 
 def _priority(
@@ -704,12 +717,13 @@ def scorecard(
     times = log[time]
     if not pd.api.types.is_datetime64_any_dtype(times.dtype):
         raise ValidationTypeError(f"column {time!r} must hold datetimes, got dtype {times.dtype}")
-    if times.isna().any():
-        raise ValidationError(f"column {time!r} has missing times")
+    check_no_missing(times, time)
+    check_no_missing(log[channel], channel)
+    zone = times.dt.tz
     if start is not None:
-        keep &= (times >= pd.Timestamp(start)).to_numpy()  # type: ignore[arg-type]
+        keep &= (times >= check_timestamp(start, name="start", tz=zone)).to_numpy()
     if end is not None:
-        keep &= (times <= pd.Timestamp(end)).to_numpy()  # type: ignore[arg-type]
+        keep &= (times <= check_timestamp(end, name="end", tz=zone)).to_numpy()
     event_contact = pos[keep]
     event_account = acc_codes[event_contact]
 
@@ -723,9 +737,7 @@ def scorecard(
         out["coverage"] = np.minimum(1.0, engaged_n / target)
     else:
         require_columns(people, [role], name="contacts")
-        roles = list(required_roles)
-        if not roles:
-            raise ValidationError("required_roles must not be empty")
+        roles = check_list(required_roles, name="required_roles", empty=False)
         role_pos = pd.Index(roles).get_indexer(pd.Index(people[role].astype(object)))
         has_role = engaged & (role_pos >= 0)
         covered = np.zeros((n_acc, len(roles)), dtype=bool)
@@ -735,7 +747,10 @@ def scorecard(
     if content_column is not None:
         items = log[content_column][keep]
         catalogue = pd.Index(
-            content if content is not None else pd.unique(items.dropna()), dtype=object
+            check_list(content, name="content")
+            if content is not None
+            else pd.unique(items.dropna()),
+            dtype=object,
         )
         if len(catalogue) == 0:
             raise ValidationError(
@@ -750,7 +765,7 @@ def scorecard(
 
     out["touches"] = group_count(event_account, n_acc)
     if minutes is not None:
-        spent = log[minutes][keep].to_numpy(dtype=np.float64, na_value=np.nan)
+        spent = numeric_values(log[minutes], minutes)[keep]
         if np.isnan(spent).any() or (spent < 0).any():
             raise ValidationError(
                 f"column {minutes!r} must hold non-negative numbers with no missing values"
@@ -758,7 +773,9 @@ def scorecard(
         out["engagement_minutes"] = group_sum(event_account, spent, n_acc)
 
     in_use = pd.Index(
-        channels if channels is not None else sorted(pd.unique(log[channel].astype(object))),
+        check_list(channels, name="channels")
+        if channels is not None
+        else sorted(pd.unique(log[channel].astype(object)), key=str),
         dtype=object,
     )
     ch_pos = in_use.get_indexer(pd.Index(log[channel][keep].astype(object)))
@@ -771,7 +788,11 @@ def scorecard(
 
     if referred_by is not None:
         referrer = pd.Index(ids).get_indexer(pd.Index(people[referred_by]))
-        internal = (referrer >= 0) & (acc_codes[np.maximum(referrer, 0)] == acc_codes)
+        # a contact who names itself as its referrer was introduced by nobody
+        self_referred = referrer == np.arange(len(referrer))
+        internal = (
+            (referrer >= 0) & ~self_referred & (acc_codes[np.maximum(referrer, 0)] == acc_codes)
+        )
         referrals = group_count(acc_codes, n_acc, internal)
         out["referrals"] = referrals
         out["influence"] = referrals / n_contacts
@@ -884,6 +905,21 @@ def _metric(
     return pd.DataFrame({"period": list(periods), "metric": name, "value": result})
 
 
+def _won(deals: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """The ``won`` outcome of deals; missing only for open deals (no ``closed_at``), not won."""
+    flags = deals["won"]
+    missing = flags.isna().to_numpy()
+    if missing.any():
+        closed = deals["closed_at"].notna().to_numpy() & missing
+        if closed.any():
+            raise ValidationError(
+                f"column 'won' is missing for {int(closed.sum())} closed deal(s) (first at index "
+                f"{fmt(deals.index[int(np.argmax(closed))])}); only open deals may have no outcome"
+            )
+        flags = flags.astype(object).where(~missing, False)
+    return as_bool_array(flags, name="column 'won'")
+
+
 def abm_kpis(
     targets: Sequence[Hashable] | pd.Index,
     *,
@@ -901,7 +937,8 @@ def abm_kpis(
     - ``contacts`` (``contact_id``, ``account_id``, ``created_at``):
       ``new_contacts`` (KGI) by period of creation.
     - ``deals`` (``account_id``, ``opened_at``, ``closed_at``, ``won``,
-      ``deal_value``, optional ``kind``): ``deals`` opened (KPI),
+      ``deal_value``, optional ``kind``; ``won`` may be missing only for
+      open deals, those without ``closed_at``): ``deals`` opened (KPI),
       ``contracts`` won (KGI) and ``sales_cycle_days`` (median days from
       opening to a won close, KPI) by period of closing, and
       ``cross_up_sell_amount`` (won value of ``cross_sell``/``up_sell``
@@ -940,13 +977,7 @@ def abm_kpis(
     2  2026-02             deals    1.0
     3  2026-02  sales_cycle_days   20.0
     """
-    if isinstance(targets, str | bytes) or not isinstance(
-        targets, Sequence | pd.Index | np.ndarray
-    ):
-        raise ValidationTypeError(f"targets must be a list of account ids, got {fmt(targets)}")
-    target_ids = pd.Index(list(targets), dtype=object)
-    if len(target_ids) == 0:
-        raise ValidationError("targets must not be empty")
+    target_ids = pd.Index(check_list(targets, name="targets", empty=False), dtype=object)
     if not isinstance(period, str):
         raise ValidationTypeError(
             f"period must be a pandas period alias such as 'M', got {fmt(period)}"
@@ -969,25 +1000,28 @@ def abm_kpis(
             frame, ["account_id", "opened_at", "closed_at", "won", "deal_value"], name="deals"
         )
         mine = in_targets(frame, "deals")
-        won = mine["won"].to_numpy(dtype=bool)
+        won = _won(mine)
         opened = _periods(mine["opened_at"], period, "opened_at")
         closed = _periods(mine["closed_at"], period, "closed_at").where(won, None)
         parts.append(_metric(opened, np.ones(len(mine)), "deals", "count"))
         parts.append(_metric(closed, np.ones(len(mine)), "contracts", "count"))
-        span_ns = mine["closed_at"].to_numpy(dtype="datetime64[ns]") - mine["opened_at"].to_numpy(
-            dtype="datetime64[ns]"
+        # days in each column's own unit: placeholder dates (9999-12-31) do not wrap
+        cycle = datetime_days(mine["closed_at"], "closed_at") - datetime_days(
+            mine["opened_at"], "opened_at"
         )
-        cycle = span_ns.astype(np.int64) / NS_PER_DAY
         parts.append(_metric(closed, cycle, "sales_cycle_days", "median"))
         if "kind" in mine.columns:
             extra = mine["kind"].astype(object).isin(["cross_sell", "up_sell"]).to_numpy()
-            value = mine["deal_value"].to_numpy(dtype=np.float64)
+            value = numeric_values(mine["deal_value"], "deal_value")
             parts.append(_metric(closed.where(extra, None), value, "cross_up_sell_amount", "sum"))
     if events is not None:
         if contacts is None:
             raise ValidationError("engagement_rate needs contacts to map events to accounts")
         log = check_frame(events, name="events")
         require_columns(log, ["contact_id", "timestamp"], name="events")
+        if not people["contact_id"].is_unique:
+            dup = people["contact_id"][people["contact_id"].duplicated()].iloc[0]
+            raise ValidationError(f"contacts lists contact {fmt(dup)} more than once")
         account_of = pd.Series(
             people["account_id"].to_numpy(), index=pd.Index(people["contact_id"])
         )

@@ -30,6 +30,7 @@ from bbmkit._validation import (
     check_number,
     check_rate,
     fmt,
+    paired,
     require_columns,
 )
 
@@ -66,15 +67,7 @@ def _labels(by: object, n: int, is_icp: object) -> pd.Series:
     labels = by if isinstance(by, pd.Series) else pd.Series(by)
     if labels.ndim != 1 or len(labels) != n:
         raise ValidationError(f"by must have one label per row of is_icp ({n}), got {len(labels)}")
-    if (
-        isinstance(by, pd.Series)
-        and isinstance(is_icp, pd.Series)
-        and not by.index.equals(is_icp.index)
-    ):
-        raise ValidationError(
-            "by's index does not match is_icp's index; align them first "
-            "(e.g. by.reindex(is_icp.index)) so no row is matched to the wrong group"
-        )
+    _, labels = paired(is_icp, labels, names=("is_icp", "by"))
     return labels
 
 

@@ -14,7 +14,7 @@ from scipy import stats
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count
-from bbmkit._validation import as_bool_array, check_frame, check_int, check_number
+from bbmkit._validation import as_bool_array, check_frame, check_int, check_number, paired
 
 __all__ = [
     "CapacityThreshold",
@@ -32,13 +32,8 @@ def _scored(
     """Validated (score, outcome) arrays: same length, aligned, finite, binary."""
     if isinstance(score, pd.DataFrame) or isinstance(outcome, pd.DataFrame):
         raise ValidationTypeError("score and outcome must be one-dimensional (Series or arrays)")
+    score, outcome = paired(score, outcome, names=("score", "outcome"))
     s = score if isinstance(score, pd.Series) else pd.Series(np.asarray(score))
-    if (
-        isinstance(score, pd.Series)
-        and isinstance(outcome, pd.Series)
-        and not score.index.equals(outcome.index)
-    ):
-        raise ValidationError("score and outcome have different indexes; align them first")
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         raise ValidationTypeError(f"score must hold numbers, got dtype {s.dtype}")
     values = s.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -25,6 +25,7 @@ from bbmkit._validation import (
     check_int,
     check_number,
     check_rate,
+    datetime_array,
     fmt,
     require_columns,
     times_as_days,
@@ -688,12 +689,16 @@ def _entry_cohorts(
         raise ValidationTypeError(
             f"entry_period must be a period alias such as 'M', got {fmt(period)}"
         )
-    naive = times.dt.tz_localize(None) if getattr(times.dtype, "tz", None) is not None else times
-    ns = naive.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    values = datetime_array(times)
+    if values.tz is not None:
+        values = values.tz_localize(None)  # periods of the local calendar
+    # in the column's own unit: placeholder dates such as 9999-12-31 do not fit in nanoseconds
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, codes, ns)
+    np.minimum.at(first, codes, np.asarray(values.asi8))
     try:
-        labels = pd.DatetimeIndex(first.astype("datetime64[ns]")).to_period(period).astype(str)
+        labels = (
+            pd.DatetimeIndex(first.view(f"datetime64[{values.unit}]")).to_period(period).astype(str)
+        )
     except ValueError as err:
         raise ValidationError(f"entry_period {period!r} is not a pandas period alias") from err
     return pd.Series(np.asarray(labels, dtype=object), index=entity_ids, name=f"entry_{period}")

@@ -29,7 +29,7 @@ from bbmkit._kernels import (
     weighted_fit_blocks,
 )
 from bbmkit._repr import TablesRepr
-from bbmkit._validation import check_frame, check_number, check_rate, fmt
+from bbmkit._validation import check_frame, check_number, check_rate, finite_weights, fmt
 from bbmkit._validation import require_columns as _require_columns
 
 __all__ = [
@@ -782,7 +782,7 @@ class ICPProfile:
         return pd.Series(raw / raw.sum(), index=[c.name for c in self.criteria], name="weight")
 
     def _raw_weights(self) -> npt.NDArray[np.float64]:
-        return np.array([c.weight for c in self.criteria], dtype=np.float64)
+        return finite_weights(np.array([c.weight for c in self.criteria], dtype=np.float64))
 
     def _matches(self, frame: object) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
         frame = check_frame(frame)

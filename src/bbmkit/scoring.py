@@ -29,7 +29,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from bbmkit._convert import (
-    NS_PER_DAY,
     factorize,
     factorize_slots,
     positions,
@@ -51,12 +50,16 @@ from bbmkit._kernels import (
     scores_from_values,
 )
 from bbmkit._validation import (
+    TICKS_PER_DAY,
     check_frame,
     check_no_missing,
     check_number,
+    check_timestamp,
+    days_to_datetimes,
     fmt,
     raw_times,
     require_columns,
+    timestamp_days,
 )
 
 __all__ = ["EventLog", "ScoringModel", "grade"]
@@ -502,13 +505,7 @@ class ScoringModel:
         if self.cap is not None and theta > self.cap:
             days[:] = 0.0  # a capped score never reaches a threshold above the cap
         if log.clock.is_datetime:
-            finite = np.isfinite(days)
-            ns = np.round((log.as_of_days + np.where(finite, days, 0.0)) * NS_PER_DAY)
-            stamps = ns.astype(np.int64).astype("datetime64[ns]")
-            stamps[~finite] = np.datetime64("NaT")
-            at: Any = pd.DatetimeIndex(stamps)
-            if log.clock.tz is not None:
-                at = at.tz_localize("UTC").tz_convert(log.clock.tz)
+            at: Any = days_to_datetimes(log.as_of_days + days, log.unit, log.clock.tz)
         else:
             at = log.as_of_days + days
         return pd.DataFrame({"score": score, "days": days, "at": at}, index=log.contacts)
@@ -807,6 +804,7 @@ class _Clock:
 
     is_datetime: bool
     tz: Any = None
+    unit: str = "ns"  # of the log's datetimes
 
     def to_days(self, value: object, name: str = "as_of") -> float:
         if not self.is_datetime:
@@ -815,27 +813,19 @@ class _Clock:
             raise ValidationTypeError(
                 f"{name} must be a timestamp for a log of datetimes, got {fmt(value)}"
             )
-        try:
-            stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as err:
-            raise ValidationError(f"{name} is not a timestamp: {fmt(value)}") from err
-        if pd.isna(stamp):
-            raise ValidationError(f"{name} must not be missing (NaT)")
-        if (stamp.tz is None) != (self.tz is None):
-            raise ValidationError(
-                f"{name} {stamp} is {'naive' if stamp.tz is None else 'tz-aware'} but the log's "
-                f"times are {'naive' if self.tz is None else f'tz-aware ({self.tz})'}; use one kind"
-            )
-        if stamp.tz is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        return float(stamp.as_unit("ns").value) / NS_PER_DAY
+        return timestamp_days(check_timestamp(value, name=name, tz=self.tz), self.unit)
+
+
+_UNIT_OF = {float(ticks): unit for unit, ticks in TICKS_PER_DAY.items()}
 
 
 def _times(
     column: pd.Series, name: str
 ) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.float64], float | None, _Clock]:
     raw, per_day, tz = raw_times(column, name)
-    return raw, per_day, _Clock(is_datetime=tz is not False, tz=None if tz is False else tz)
+    if tz is False:
+        return raw, per_day, _Clock(is_datetime=False)
+    return raw, per_day, _Clock(is_datetime=True, tz=tz, unit=_UNIT_OF[per_day])  # type: ignore[index]
 
 
 def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.integer[Any]]:
@@ -889,6 +879,11 @@ class _Log:
 
     def resolve_as_of(self, as_of: object) -> float:
         return self.clock.to_days(as_of)
+
+    @property
+    def unit(self) -> str:
+        """The datetime unit of the times (``"ns"`` for a log of plain days)."""
+        return self.clock.unit
 
     @property
     def time_days(self) -> npt.NDArray[np.float64]:

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import special, stats
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._validation import check_in_choices, check_int, check_number, fmt
+from bbmkit._validation import check_in_choices, check_int, check_number, fmt, paired
 
 __all__ = ["CIMethod", "min_trials", "proportion_ci"]
 
@@ -89,6 +89,7 @@ def proportion_ci(
     level = check_number(
         confidence, name="confidence", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
     )
+    successes, trials = paired(successes, trials, names=("successes", "trials"))
     k, k_index = _counts(successes, "successes")
     n, n_index = _counts(trials, "trials")
     try:

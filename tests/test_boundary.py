@@ -1,0 +1,280 @@
+"""Regression tests for the hardened input boundary: what real exports contain.
+
+Each test names the wrong answer or raw exception it guards against; every
+one of them failed before the boundary was hardened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import bbmkit as bk
+from bbmkit.datasets import load_demo
+
+UNITS = ["s", "ms", "us", "ns"]
+
+
+def _log(times: list[str], unit: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_id": [f"c{i % 2}" for i in range(len(times))],
+            "event_type": ["visit"] * len(times),
+            "timestamp": pd.to_datetime(pd.Series(times), format="ISO8601").dt.as_unit(unit),
+        }
+    )
+
+
+# ---------------------------------------------------------------- datetimes
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_placeholder_dates_do_not_wrap_in_scores(unit: str) -> None:
+    # 9999-12-31 after as_of is not scored; 1500-01-01 long before it decays to nothing
+    log = _log(["2024-01-01", "9999-12-31", "1500-01-01"], unit)
+    model = bk.ScoringModel({"visit": 10}, half_life=30)
+    scores = model.score(log, as_of="2024-01-02")
+    # c0: the 2024 event and the 1500 one (decayed to nothing); c1's only event is later
+    assert scores.to_dict() == {"c0": pytest.approx(10 * 0.5 ** (1 / 30))}
+    ledger = model.ledger(log, as_of="2024-01-02")
+    assert ledger["points"].sum() == pytest.approx(scores.sum())
+    # the default as_of is the latest event: year 9999
+    latest = model.score(log)
+    assert latest["c1"] == 10.0
+    assert latest["c0"] < 1e-100
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_placeholder_dates_in_funnels_give_true_days(unit: str) -> None:
+    events = pd.DataFrame(
+        {
+            "entity_id": ["a", "a", "b", "b"],
+            "stage": ["lead", "sql", "lead", "sql"],
+            "timestamp": pd.to_datetime(
+                pd.Series(["2024-01-01", "2024-02-01", "1500-01-01", "2024-01-05"]),
+                format="%Y-%m-%d",
+            ).dt.as_unit(unit),
+        }
+    )
+    out = bk.funnel_from_events(events, ["lead", "sql"])
+    days = [31.0, (pd.Timestamp("2024-01-05") - pd.Timestamp("1500-01-01")).days]
+    assert out.loc["lead", "median_days"] == pytest.approx(np.median(days))
+    cohorts = bk.funnel_from_events(events, ["lead", "sql"], entry_period="M")
+    assert sorted(cohorts.index.get_level_values(0).unique()) == ["1500-01", "2024-01"]
+
+
+def test_time_to_threshold_past_2262_is_a_date() -> None:
+    log = _log(["2024-01-01"], "ns").iloc[:1]
+    model = bk.ScoringModel({"visit": 10}, half_life=3_000_000)
+    out = model.time_to_threshold(log, 5, as_of="2024-01-01")
+    assert np.isfinite(out["days"].iloc[0])
+    at = out["at"].iloc[0]
+    assert not pd.isna(at)
+    assert at.year > 2262
+    assert abs((at - pd.Timestamp("2024-01-01").as_unit("s")).days - out["days"].iloc[0]) <= 1
+
+
+def test_abm_kpis_cycle_time_with_placeholder_dates() -> None:
+    deals = pd.DataFrame(
+        {
+            "account_id": ["A", "B"],
+            "opened_at": pd.to_datetime(
+                pd.Series(["0001-01-01", "2026-01-01"]), format="%Y-%m-%d"
+            ).dt.as_unit("s"),
+            "closed_at": pd.to_datetime(
+                pd.Series(["2026-02-01", "2026-02-11"]), format="%Y-%m-%d"
+            ).dt.as_unit("s"),
+            "won": [True, True],
+            "deal_value": [1.0, 2.0],
+        }
+    )
+    kpis = bk.abm_kpis(["A", "B"], deals=deals)
+    cycle = kpis.loc[kpis["metric"] == "sales_cycle_days", "value"].iloc[0]
+    expected = np.median(
+        [(pd.Timestamp("2026-02-01") - pd.Timestamp("0001-01-01").as_unit("s")).days, 41]
+    )
+    assert cycle == pytest.approx(expected)
+
+
+@given(
+    st.lists(
+        st.datetimes(
+            min_value=pd.Timestamp("1700-01-01").to_pydatetime(),
+            max_value=pd.Timestamp("2250-01-01").to_pydatetime(),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from(UNITS[:3]),
+)
+def test_every_datetime_unit_scores_like_nanoseconds(times: list, unit: str) -> None:
+    ns = pd.DataFrame(
+        {
+            "contact_id": [i % 3 for i in range(len(times))],
+            "event_type": ["visit"] * len(times),
+            "timestamp": pd.Series(pd.to_datetime(times)).dt.as_unit("ns").dt.floor("s"),
+        }
+    )
+    other = ns.assign(timestamp=ns["timestamp"].dt.as_unit(unit))
+    model = bk.ScoringModel({"visit": 10}, half_life=30_000)
+    pd.testing.assert_series_equal(model.score(ns), model.score(other), rtol=1e-9, atol=1e-12)
+    as_of = ns["timestamp"].max()
+    pd.testing.assert_frame_equal(
+        model.ledger(ns, as_of=as_of), model.ledger(other, as_of=as_of), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_arrow_timestamps_keep_their_zone() -> None:
+    log = _log(["2024-01-01 00:00", "2024-01-01 12:00"], "us")
+    tokyo = log.assign(timestamp=log["timestamp"].dt.tz_localize("Asia/Tokyo"))
+    arrow = tokyo.assign(
+        timestamp=tokyo["timestamp"].astype("timestamp[ms, tz=Asia/Tokyo][pyarrow]")
+    )
+    model = bk.ScoringModel({"visit": 10}, half_life=1)
+    as_of = pd.Timestamp("2024-01-02", tz="Asia/Tokyo")
+    pd.testing.assert_series_equal(model.score(arrow, as_of=as_of), model.score(tokyo, as_of=as_of))
+    with pytest.raises(bk.ValidationError, match="naive"):
+        model.score(arrow, as_of="2024-01-02")
+
+
+# ------------------------------------------------------- pairing two Series
+
+
+def test_proportion_ci_pairs_series_by_label() -> None:
+    successes = pd.Series([3, 1], index=["x", "y"])
+    trials = pd.Series([4, 10], index=["y", "x"])
+    out = bk.proportion_ci(successes, trials)
+    assert out["rate"].to_dict() == {"x": 0.3, "y": 0.25}
+    with pytest.raises(
+        bk.ValidationError, match=r"different indexes \(label 'x' is in successes only"
+    ):
+        bk.proportion_ci(successes, pd.Series([4, 10], index=["y", "z"]))
+
+
+def test_pairing_by_label_everywhere() -> None:
+    is_icp = pd.Series([True, False, True], index=["a", "b", "c"])
+    by = pd.Series(["x", "y", "x"], index=["a", "b", "c"])
+    pd.testing.assert_frame_equal(bk.icp_rate(is_icp, by=by), bk.icp_rate(is_icp, by=by[::-1]))
+    score = pd.Series([0.9, 0.2, 0.5, 0.4], index=list("abcd"))
+    won = pd.Series([True, False, False, True], index=list("abcd"))
+    assert bk.roc_auc(score, won) == bk.roc_auc(score, won[::-1])
+    answers = pd.Series([10, 3, 9], index=["a", "b", "c"])
+    pd.testing.assert_frame_equal(bk.nps(answers, by=by), bk.nps(answers, by=by[::-1]))
+
+
+# --------------------------------------------------------------- outcomes
+
+
+def _deals(won: object) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_id": ["A", "A", "B"],
+            "opened_at": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-02-01"]),
+            "closed_at": pd.to_datetime(["2026-02-04", "2026-03-01", "2026-02-11"]),
+            "won": won,
+            "deal_value": [100.0, 50.0, 70.0],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "won",
+    [
+        ["True", "False", "True"],
+        ["Y", "N", "Y"],
+        pd.array(["Y", "N", "Y"], dtype="string"),
+    ],
+)
+def test_abm_kpis_rejects_text_outcomes(won: object) -> None:
+    with pytest.raises(bk.ValidationTypeError, match="column 'won' must be boolean"):
+        bk.abm_kpis(["A", "B"], deals=_deals(won))
+
+
+def test_abm_kpis_missing_outcome_of_a_closed_deal_is_an_error() -> None:
+    with pytest.raises(bk.ValidationError, match="column 'won' is missing for 1 closed deal"):
+        bk.abm_kpis(["A", "B"], deals=_deals(pd.array([True, None, True], dtype="boolean")))
+    with pytest.raises(bk.ValidationError, match="column 'won' is missing"):
+        bk.abm_kpis(["A", "B"], deals=_deals([True, np.nan, True]))
+
+
+def test_abm_kpis_open_deals_have_no_outcome() -> None:
+    deals = _deals(pd.array([True, None, True], dtype="boolean"))
+    deals.loc[1, "closed_at"] = pd.NaT
+    kpis = bk.abm_kpis(["A", "B"], deals=deals)
+    contracts = kpis.loc[kpis["metric"] == "contracts", "value"].sum()
+    opened = kpis.loc[kpis["metric"] == "deals", "value"].sum()
+    assert (contracts, opened) == (2.0, 3.0)
+
+
+# ------------------------------------------------ bare strings for lists
+
+
+@pytest.mark.parametrize("parameter", ["required_roles", "channels", "content"])
+def test_scorecard_bare_string_for_a_list(parameter: str) -> None:
+    demo = load_demo()
+    with pytest.raises(bk.ValidationTypeError, match=f"{parameter} must be a list of values"):
+        bk.scorecard(demo.contacts, demo.events, **{parameter: "cto"})
+
+
+def test_abm_kpis_bare_string_targets() -> None:
+    with pytest.raises(bk.ValidationTypeError, match="targets must be a list"):
+        bk.abm_kpis("A", deals=_deals([True, False, True]))
+
+
+# ------------------------------------------------------------ huge weights
+
+
+def test_huge_weights_do_not_overflow() -> None:
+    profile = bk.ICPProfile(
+        [bk.equals("a", 1, weight=1e308), bk.equals("b", 1, weight=1e308)], threshold=0.5
+    )
+    frame = pd.DataFrame({"a": [1, 0], "b": [1, 1]})
+    assert profile.fit(frame).tolist() == [1.0, 0.5]
+    assert profile.explain(frame).sum(axis=1).tolist() == [1.0, 0.5]
+    accounts = pd.DataFrame({"a": [1.0, 0.5], "b": [0.2, 1.0]}, index=["A", "B"])
+    ranked = bk.prioritize(accounts, {"a": 1e308, "b": 1e308})
+    assert ranked["priority"].to_dict() == {"B": 0.75, "A": 0.6}
+
+
+# -------------------------------------------------------------- scorecard
+
+
+def _card_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    contacts = pd.DataFrame(
+        {"contact_id": ["a1", "a2"], "account_id": ["A", "A"], "referred_by": ["a1", "a1"]}
+    )
+    events = pd.DataFrame(
+        {
+            "contact_id": ["a1", "a2"],
+            "timestamp": pd.to_datetime(["2026-05-01", "2026-05-02"]),
+            "channel": ["web", "email"],
+            "minutes": [1.0, 2.0],
+            "content_id": ["w", None],
+        }
+    )
+    return contacts, events
+
+
+def test_scorecard_self_referral_is_no_referral() -> None:
+    contacts, events = _card_inputs()
+    card = bk.scorecard(contacts, events)
+    assert card.loc["A", "referrals"] == 1  # a2 by a1; a1 naming itself does not count
+
+
+def test_scorecard_missing_channel_and_bad_windows() -> None:
+    contacts, events = _card_inputs()
+    with pytest.raises(bk.ValidationError, match="column 'channel' has 1 missing"):
+        bk.scorecard(contacts, events.assign(channel=["web", None]))
+    with pytest.raises(bk.ValidationTypeError, match="start must be a timestamp"):
+        bk.scorecard(contacts, events, start=5.0)
+    with pytest.raises(bk.ValidationError, match="start is not a timestamp"):
+        bk.scorecard(contacts, events, start="next tuesday-ish")
+    with pytest.raises(
+        bk.ValidationError, match=r"end .* is tz-aware but the data's times are naive"
+    ):
+        bk.scorecard(contacts, events, end=pd.Timestamp("2026-05-01", tz="UTC"))
+    with pytest.raises(bk.ValidationTypeError, match="column 'minutes' must hold numbers"):
+        bk.scorecard(contacts, events.assign(minutes=["1", "2"]))
