@@ -278,3 +278,132 @@ def test_scorecard_missing_channel_and_bad_windows() -> None:
         bk.scorecard(contacts, events, end=pd.Timestamp("2026-05-01", tz="UTC"))
     with pytest.raises(bk.ValidationTypeError, match="column 'minutes' must hold numbers"):
         bk.scorecard(contacts, events.assign(minutes=["1", "2"]))
+
+
+# ------------------------------------------------ extension-dtype contact ids
+
+ID_DTYPES = ["Int64", "Int32", "UInt8", "int64[pyarrow]", "uint16[pyarrow]"]
+
+
+def _int_log(dtype: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_id": pd.array([1, 2, 1, 3], dtype=dtype),
+            "event_type": ["visit", "demo", "demo", "visit"],
+            "timestamp": [0.0, 1.0, 2.0, 3.0],
+        }
+    )
+
+
+@pytest.mark.parametrize("dtype", ID_DTYPES)
+def test_extension_integer_ids_work_everywhere(dtype: str) -> None:
+    from bbmkit.chunked import score_chunks
+
+    model = bk.ScoringModel({"visit": 5, "demo": 50}, half_life=10)
+    log = _int_log(dtype)
+    plain = log.assign(contact_id=log["contact_id"].to_numpy(dtype=np.int64))
+    expected = model.score(plain)
+    scores = model.score(log)
+    assert scores.index.dtype == log["contact_id"].dtype  # the ids keep their dtype
+    np.testing.assert_array_equal(scores.to_numpy(), expected.to_numpy())
+    assert scores.index.tolist() == expected.index.tolist()
+    chunked = score_chunks(model, [log.iloc[:2], log.iloc[2:]], as_of=3.0)
+    assert chunked.index.dtype == scores.index.dtype
+    np.testing.assert_allclose(chunked.to_numpy(), scores.to_numpy(), rtol=1e-12)
+    days = model.time_to_threshold(log, 20)
+    pd.testing.assert_frame_equal(days, model.time_to_threshold(plain, 20), check_index_type=False)
+    accounts = pd.DataFrame({"name": ["a", "b"]}, index=["A", "B"])
+    contacts = pd.Series(["A", "A", "B"], index=pd.array([1, 2, 3], dtype=dtype))
+    table = bk.account_table(accounts, model=model, events=log, contacts=contacts)
+    assert table["engagement"].sum() == pytest.approx(scores.sum())
+
+
+def test_score_chunks_uint64_ids_beyond_int64() -> None:
+    from bbmkit.chunked import score_chunks
+
+    ids = np.array([2**63, 2**63 + 5, 2**63 + 2, 2**64 - 1], dtype=np.uint64)
+    log = pd.DataFrame({"contact_id": ids, "event_type": "visit", "timestamp": [0.0, 1, 2, 3]})
+    model = bk.ScoringModel({"visit": 5}, half_life=10)
+    chunked = score_chunks(model, [log.iloc[:2], log.iloc[2:]], as_of=3.0)
+    pd.testing.assert_series_equal(chunked, model.score(log), rtol=1e-12)
+
+
+def test_score_chunks_keep_the_id_dtype() -> None:
+    from bbmkit.chunked import score_chunks
+
+    log = _int_log("int32")
+    model = bk.ScoringModel({"visit": 5, "demo": 50})
+    chunked = score_chunks(model, [log.iloc[:2], log.iloc[2:]], as_of=3.0)
+    assert chunked.index.dtype == model.score(log).index.dtype == np.int32
+
+
+# ------------------------------------------------------------ documents
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"type": "scoring_model", "points": {"x": 1' + "0" * 400 + "}}",
+            r"points\['x'\] must be a finite",
+        ),
+        ('{"type": ["a"], "points": {"x": 1}}', "field 'type' must be one of"),
+        ('{"type": {"a": 1}, "points": {"x": 1}}', "field 'type' must be one of"),
+        (b'{"type": "\xff"}', "must be UTF-8 text"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"points": {"x": 1}}', "document has no field 'type'"),
+        ('{"type": "rule", "at_least": 1}', "rule has no field 'kind'"),
+        ('{"type": "rule", "kind": ["total"], "at_least": 1}', "rule field 'kind' must be one of"),
+        (
+            '{"type": "funnel", "stages": ["a", "b"], "rates": [1' + "0" * 400 + "]}",
+            "must be a finite",
+        ),
+    ],
+)
+def test_malformed_documents_are_validation_errors(text: str | bytes, message: str) -> None:
+    from bbmkit.serialize import from_json
+
+    with pytest.raises(bk.ValidationError, match=message):
+        from_json(text)
+
+
+def test_from_json_of_none() -> None:
+    from bbmkit.serialize import from_json
+
+    with pytest.raises(bk.ValidationTypeError, match="text must be a JSON document"):
+        from_json(None)  # type: ignore[arg-type]
+
+
+def test_rule_depth_is_capped() -> None:
+    leaf = {"kind": "any_contact", "at_least": 100}
+    deep: dict = leaf
+    for i in range(450):
+        deep = {"kind": "any_of" if i % 2 else "all_of", "rules": [deep, leaf]}
+    with pytest.raises(bk.ValidationError, match=r"nested .* levels deep; at most 32"):
+        bk.rule_from_dict(deep)
+    rule: bk.Rule = bk.total(at_least=1)
+    with pytest.raises(bk.ValidationError, match="at most 32"):  # noqa: PT012
+        for i in range(40):
+            rule = bk.AnyOf((rule & bk.total(at_least=i), bk.total(at_least=2)))
+
+
+def test_double_negations_cancel_in_documents() -> None:
+    inner = {"kind": "any_contact", "at_least": 100}
+    nots = inner
+    for _ in range(450):
+        nots = {"kind": "not", "rule": nots}
+    with pytest.raises(bk.ValidationError, match="at most 32"):
+        bk.rule_from_dict(nots)  # loaded, it would crash the handover
+    twice = bk.rule_from_dict({"kind": "not", "rule": {"kind": "not", "rule": inner}})
+    assert twice == bk.any_contact(at_least=100)
+    scores = pd.Series([120.0], index=["c"])
+    out = bk.handover(scores, pd.Series(["A"], index=["c"]), twice)
+    assert out["reason"].tolist() == ["any contact >= 100"]
+
+
+def test_fraction_rates_become_floats() -> None:
+    from fractions import Fraction
+
+    funnel = bk.Funnel(["a", "b"], [Fraction(1, 4)])
+    assert funnel.to_dict() == {"stages": ["a", "b"], "rates": [0.25]}
+    assert bk.ScoringModel({"x": Fraction(1, 2)}).points == {"x": 0.5}

@@ -71,7 +71,7 @@ web_visit = 30
         (
             lambda: from_json('{"stages": ["a", "b"], "rates": [0.1]}'),
             ValidationError,
-            "field 'type' must be one of",
+            "document has no field 'type'",
         ),
         (
             lambda: from_json('{"type": "model", "points": {}}'),

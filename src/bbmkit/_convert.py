@@ -60,10 +60,11 @@ def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
         return _factorize_categorical(labels)
     if labels.dtype == np.bool_ and len(labels):
         return _factorize_bools(labels.to_numpy())
-    if labels.dtype.kind in "iu" and len(labels):
-        dense = _factorize_dense_ints(labels.to_numpy())
+    ints = _int_values(labels)
+    if ints is not None:
+        dense = _factorize_dense_ints(ints)
         if dense is not None:
-            return dense
+            return dense[0], _like(dense[1], labels)
     keyed = _string_keys([labels])
     if keyed is not None:
         (keys,), span = keyed
@@ -141,11 +142,12 @@ def factorize_slots(
     row (the most expensive step of factorising a long log). Ids count as
     dense when their range is within 4 times their number, or ``max_span``.
     """
-    if labels.dtype.kind in "iu" and len(labels):
-        dense = _dense_offsets(labels.to_numpy(), max_span)
+    ints = _int_values(labels)
+    if ints is not None:
+        dense = _dense_offsets(ints, max_span)
         if dense is not None:
             offsets, low, present = dense
-            slots = _int_range(low, present.size, labels.dtype)
+            slots = _like(_int_range(low, present.size, ints.dtype), labels)
             return offsets, slots, None if present.all() else present
     codes, uniques = factorize(labels)
     return codes, uniques, None
@@ -464,6 +466,27 @@ def _dense_offsets(
         else (values - low).astype(np.intp, copy=False)
     )
     return offsets, low, group_presence(offsets, span)
+
+
+def _int_values(labels: pd.Series) -> npt.NDArray[np.integer[Any]] | None:
+    """Integer labels as a numpy array: numpy, nullable (``Int64``) or Arrow, none missing.
+
+    ``None`` for any other labels: they are hashed. What ``convert_dtypes()``
+    and ``read_parquet(dtype_backend=...)`` give takes the integer routes too.
+    """
+    if labels.dtype.kind not in "iu" or not len(labels):
+        return None
+    if not isinstance(labels.dtype, np.dtype) and labels.hasnans:
+        return None  # masked or Arrow integers with missing values
+    values: npt.NDArray[np.integer[Any]] = labels.to_numpy()  # numpy integers when none is missing
+    return values
+
+
+def _like(uniques: pd.Index, labels: pd.Series) -> pd.Index:
+    """Labels in the dtype of the input's ids (``Int64``, ``int64[pyarrow]``), cast from numpy."""
+    if isinstance(labels.dtype, np.dtype):
+        return uniques
+    return uniques.astype(labels.dtype)
 
 
 def _int_range(low: int, size: int, dtype: Any) -> pd.Index:

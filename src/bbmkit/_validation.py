@@ -42,6 +42,7 @@ __all__ = [
     "numeric_values",
     "paired",
     "raw_times",
+    "real_to_float",
     "require_columns",
     "times_as_days",
     "timestamp_days",
@@ -124,7 +125,10 @@ def check_number(
         raise ValidationTypeError(
             f"{name} must be a real number, got {fmt(value)} ({type(value).__name__}){context}"
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range (a JSON document may hold one)
+        number = math.inf
     ok = math.isfinite(number)
     if ok and low is not None:
         ok = number >= low if low_inclusive else number > low
@@ -467,3 +471,20 @@ def paired(first: _A, second: _B, *, names: tuple[str, str]) -> tuple[_A, _B]:
         f"{a} and {b} are Series with different indexes ({detail}); "
         "index them alike so that no row is paired with the wrong one"
     )
+
+
+def real_to_float(value: object) -> object:
+    """A real number (int, float, numpy scalar, Fraction) as a float; anything else as it is.
+
+    The converter of every numeric model field: models hold plain floats,
+    so they compare, hash and serialise alike. Booleans, text and integers
+    too large for a float are left for the field's validator to reject.
+    """
+    if isinstance(value, bool | np.bool_):
+        return value
+    if isinstance(value, numbers.Real):
+        try:
+            return float(value)
+        except OverflowError:
+            return value
+    return value

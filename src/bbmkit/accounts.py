@@ -28,7 +28,7 @@ from bbmkit._kernels import (
     group_sum,
     group_top_k_sum,
 )
-from bbmkit._validation import check_int, check_number, fmt
+from bbmkit._validation import check_int, check_number, fmt, real_to_float
 
 __all__ = [
     "AllOf",
@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 _MAX_LEAVES = 62  # reasons are bit sets in an int64
+# rules nest at most this deep (| and & flatten, ~~ cancels): deeper is a malformed document,
+# and evaluating it would recurse past Python's limit
+MAX_RULE_DEPTH = 32
 
 
 # --------------------------------------------------------------------------
@@ -356,6 +359,11 @@ class Rule:
     def __invert__(self) -> Rule:
         return self.rule if isinstance(self, Not) else Not(self)
 
+    def _depth(self) -> int:
+        """Levels of nesting: 1 for a clause."""
+        children = getattr(self, "rules", None) or [getattr(self, "rule", None)]
+        return 1 + max((c._depth() for c in children if c is not None), default=0)
+
     def leaves(self) -> list[Rule]:
         """Clauses that can be named as a reason, in order of appearance.
 
@@ -434,14 +442,6 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
 
 
-def _real(value: object) -> object:
-    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    ):
-        return float(value)
-    return value
-
-
 def _validate_threshold(_: Rule, attribute: attrs.Attribute[Any], value: object) -> None:
     check_number(value, name=attribute.name)
 
@@ -464,7 +464,7 @@ class AnyContact(Rule):
     """
 
     kind: ClassVar[str] = "any_contact"
-    at_least: float = attrs.field(converter=_real, validator=_validate_threshold)
+    at_least: float = attrs.field(converter=real_to_float, validator=_validate_threshold)
 
     def describe(self) -> str:
         return f"any contact >= {_num(self.at_least)}"
@@ -497,7 +497,7 @@ class Contacts(Rule):
     """
 
     kind: ClassVar[str] = "contacts"
-    at_least: float = attrs.field(converter=_real, validator=_validate_threshold)
+    at_least: float = attrs.field(converter=real_to_float, validator=_validate_threshold)
     count: int = attrs.field(validator=_validate_count)
 
     def describe(self) -> str:
@@ -527,7 +527,7 @@ class Total(Rule):
     """
 
     kind: ClassVar[str] = "total"
-    at_least: float = attrs.field(converter=_real, validator=_validate_threshold)
+    at_least: float = attrs.field(converter=real_to_float, validator=_validate_threshold)
 
     def describe(self) -> str:
         return f"total >= {_num(self.at_least)}"
@@ -548,6 +548,14 @@ def _validate_children(_: Rule, __: attrs.Attribute[Any], rules: object) -> None
         raise ValidationError(f"a composite rule needs at least two rules, got {fmt(rules)}")
     for rule in rules:
         _check_rule(rule, "| or &")
+    _check_depth(1 + max(rule._depth() for rule in rules))
+
+
+def _check_depth(depth: int) -> None:
+    if depth > MAX_RULE_DEPTH:
+        raise ValidationError(
+            f"rule is nested {depth} levels deep; at most {MAX_RULE_DEPTH} are supported"
+        )
 
 
 def _to_tuple(rules: object) -> object:
@@ -628,6 +636,7 @@ class AllOf(Rule):
 
 def _validate_negated(_: Rule, __: attrs.Attribute[Any], rule: object) -> None:
     _check_rule(rule, "~")
+    _check_depth(1 + rule._depth())  # type: ignore[attr-defined]
 
 
 @attrs.frozen(repr=False)
@@ -713,11 +722,12 @@ _LEAF_FIELDS: dict[str, tuple[type[Rule], tuple[str, ...]]] = {
 }
 
 
-def rule_from_dict(data: Mapping[str, Any], *, _where: str = "rule") -> Rule:
+def rule_from_dict(data: Mapping[str, Any]) -> Rule:
     """Build a rule from :meth:`Rule.to_dict`'s plain data, validating it.
 
-    Unknown kinds, unknown or missing fields and bad values are a
-    :class:`~bbmkit.ValidationError` naming the field.
+    Unknown kinds, unknown or missing fields, bad values and rules nested
+    more than 32 levels deep are a :class:`~bbmkit.ValidationError` naming
+    the field. A double negation cancels, as ``~~rule`` does.
 
     Examples
     --------
@@ -727,11 +737,20 @@ def rule_from_dict(data: Mapping[str, Any], *, _where: str = "rule") -> Rule:
     ...     {"kind": "contacts", "at_least": 60, "count": 3}]})
     any_contact(at_least=100) | contacts(at_least=60, count=3)
     """
+    return _rule_from_dict(data, "rule", 1)
+
+
+def _rule_from_dict(data: object, _where: str, depth: int) -> Rule:
     if not isinstance(data, Mapping):
         raise ValidationTypeError(f"{_where} must be a mapping, got {fmt(data)}")
-    kind = data.get("kind")
+    _check_depth(depth)
     kinds = [*_LEAF_FIELDS, "any_of", "all_of", "not"]
-    if kind not in kinds:
+    if "kind" not in data:
+        raise ValidationError(
+            f"{_where} has no field 'kind' (one of {', '.join(map(repr, kinds))})"
+        )
+    kind = data["kind"]
+    if not isinstance(kind, str) or kind not in kinds:
         raise ValidationError(
             f"{_where} field 'kind' must be one of {', '.join(map(repr, kinds))}, got {fmt(kind)}"
         )
@@ -751,11 +770,11 @@ def rule_from_dict(data: Mapping[str, Any], *, _where: str = "rule") -> Rule:
     if kind in _LEAF_FIELDS:
         return cls(*(data[f] for f in fields))
     if kind == "not":
-        return Not(rule_from_dict(data["rule"], _where=f"{_where}.rule"))
+        return ~_rule_from_dict(data["rule"], f"{_where}.rule", depth + 1)
     children = data["rules"]
     if not isinstance(children, list | tuple):
         raise ValidationTypeError(f"{_where} field 'rules' must be a list, got {fmt(children)}")
-    built = [rule_from_dict(c, _where=f"{_where}.rules[{i}]") for i, c in enumerate(children)]
+    built = [_rule_from_dict(c, f"{_where}.rules[{i}]", depth + 1) for i, c in enumerate(children)]
     return AnyOf(tuple(built)) if kind == "any_of" else AllOf(tuple(built))
 
 

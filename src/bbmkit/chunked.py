@@ -208,6 +208,8 @@ class _RunningSums:
         self.columns = [np.zeros(0) for _ in range(1 + self.capped.size)]
         self.present = np.zeros(0, dtype=bool)
         self.dtype: np.dtype[Any] | None = None
+        # the ids' own dtype (Int64, int64[pyarrow], ...) when every chunk has the same one
+        self.label_dtype: Any = None
 
     def add(self, log: _Log, values: npt.NDArray[np.float64]) -> bool:
         """Add a chunk's points; ``False`` (nothing added) when its ids do not suit a table."""
@@ -220,12 +222,14 @@ class _RunningSums:
             return False
         dtype = np.dtype(np.int64) if isinstance(ids, pd.RangeIndex) else ids.to_numpy().dtype
         self.dtype = dtype if self.dtype in (None, dtype) else np.dtype(np.int64)
+        self.label_dtype = ids.dtype if self.label_dtype in (None, ids.dtype) else self.dtype
         codes = log.contact_codes
         if isinstance(ids, pd.RangeIndex) and ids.step == 1:
             first = ids.start - self.low
             where: slice | npt.NDArray[np.intp] = slice(first, first + len(ids))
-        else:  # sorted unique ids: distinct rows
-            where = np.subtract(ids.to_numpy(), self.low, dtype=np.intp)
+        else:  # sorted unique ids: distinct rows; subtract in their own type (uint64 >= 2**63)
+            id_values = ids.to_numpy()
+            where = np.subtract(id_values, id_values.dtype.type(self.low)).astype(np.intp)
         if len(ids) > codes.size:
             # more ids in range than events (a small chunk of a wide range): add per event
             rows = codes + where.start if isinstance(where, slice) else where[codes]
@@ -286,13 +290,20 @@ class _RunningSums:
             start = self.low + int(kept[0])
             index: pd.Index = pd.RangeIndex(start, start + kept.size, name=contact)
         else:
-            index = pd.Index((kept + self.low).astype(dtype), name=contact)
+            index = pd.Index(self._ids(kept, dtype), name=contact)
+        if self.label_dtype is not None and not isinstance(self.label_dtype, np.dtype):
+            index = index.astype(self.label_dtype)
         return pd.Series(score, index=index, name="score")
+
+    def _ids(self, kept: npt.NDArray[np.intp], dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+        """The ids of table rows ``kept``, added in the ids' own type (uint64 >= 2**63)."""
+        ids: npt.NDArray[Any] = kept.astype(dtype) + dtype.type(self.low)
+        return ids
 
     def partial(self, model: ScoringModel, contact: str, event: str) -> pd.DataFrame:
         """The sums so far as a :meth:`ScoringModel.partial` frame (to go on by merging frames)."""
         kept = self._kept()
-        ids = (kept + self.low).astype(self.dtype if self.dtype is not None else np.int64)
+        ids = self._ids(kept, self.dtype if self.dtype is not None else np.dtype(np.int64))
         rest = self.columns[0][kept].copy()
         frames = []
         for column, t in zip(self.columns[1:], self.capped, strict=True):

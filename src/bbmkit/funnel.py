@@ -27,6 +27,7 @@ from bbmkit._validation import (
     check_rate,
     datetime_array,
     fmt,
+    real_to_float,
     require_columns,
     times_as_days,
 )
@@ -77,12 +78,7 @@ def _rates_converter(rates: object) -> object:
         rates = rates.tolist()
     if isinstance(rates, str | bytes) or not isinstance(rates, Sequence | np.ndarray):
         return rates
-    return tuple(
-        float(r)
-        if isinstance(r, int | float | np.integer | np.floating) and not isinstance(r, bool)
-        else r
-        for r in rates
-    )
+    return tuple(real_to_float(r) for r in rates)
 
 
 def _validate_rates(instance: Funnel, _: attrs.Attribute[Any], rates: object) -> None:

@@ -29,7 +29,14 @@ from bbmkit._kernels import (
     weighted_fit_blocks,
 )
 from bbmkit._repr import TablesRepr
-from bbmkit._validation import check_frame, check_number, check_rate, finite_weights, fmt
+from bbmkit._validation import (
+    check_frame,
+    check_number,
+    check_rate,
+    finite_weights,
+    fmt,
+    real_to_float,
+)
 from bbmkit._validation import require_columns as _require_columns
 
 __all__ = [
@@ -62,17 +69,8 @@ _FIT_TOLERANCE = 1e-12
 # converters and validators shared by the criteria
 
 
-def _real_to_float(value: object) -> object:
-    """Convert real numbers to float; leave anything else for the validator."""
-    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    ):
-        return float(value)
-    return value
-
-
 def _optional_real_to_float(value: object) -> object:
-    return None if value is None else _real_to_float(value)
+    return None if value is None else real_to_float(value)
 
 
 def _context(instance: Criterion) -> str:
@@ -137,7 +135,7 @@ class Criterion:
 
     column: str = attrs.field(validator=_validate_label)
     weight: float = attrs.field(
-        default=1.0, kw_only=True, converter=_real_to_float, validator=_validate_weight
+        default=1.0, kw_only=True, converter=real_to_float, validator=_validate_weight
     )
     name: str = attrs.field(kw_only=True, validator=_validate_label)
 
@@ -460,7 +458,7 @@ class _NumericBound(Criterion):
 
     _positional: ClassVar[tuple[str, ...]] = ("value",)
 
-    value: float = attrs.field(converter=_real_to_float, validator=_validate_bound)
+    value: float = attrs.field(converter=real_to_float, validator=_validate_bound)
 
     def _params(self) -> dict[str, Any]:
         return {"value": self.value}
@@ -752,7 +750,7 @@ class ICPProfile:
     threshold: float = attrs.field(
         default=0.5,
         kw_only=True,
-        converter=_real_to_float,
+        converter=real_to_float,
         validator=_validate_threshold,
     )
 

@@ -58,6 +58,7 @@ from bbmkit._validation import (
     days_to_datetimes,
     fmt,
     raw_times,
+    real_to_float,
     require_columns,
     timestamp_days,
 )
@@ -73,7 +74,7 @@ _MAX_LISTED = 8
 
 def _points_converter(points: object) -> object:
     if isinstance(points, Mapping):
-        return {k: (float(v) if _is_real(v) else v) for k, v in points.items()}
+        return {k: real_to_float(v) for k, v in points.items()}
     return points
 
 
@@ -111,9 +112,7 @@ def _days_converter(value: object) -> object:
     """Durations as float days: Timedelta/timedelta/timedelta64 or numbers."""
     if isinstance(value, pd.Timedelta | _dt.timedelta | np.timedelta64):
         return pd.Timedelta(value) / pd.Timedelta(days=1)
-    if _is_real(value):
-        return float(value)  # type: ignore[arg-type]
-    return value
+    return real_to_float(value)
 
 
 def _validate_duration(_: ScoringModel, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -124,10 +123,6 @@ def _validate_duration(_: ScoringModel, attribute: attrs.Attribute[Any], value: 
 def _validate_cap(_: ScoringModel, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         check_number(value, name=attribute.name, low=0.0, low_inclusive=False)
-
-
-def _optional_float(value: object) -> object:
-    return float(value) if _is_real(value) else value  # type: ignore[arg-type]
 
 
 @attrs.frozen
@@ -190,7 +185,7 @@ class ScoringModel:
         default=None, kw_only=True, converter=_days_converter, validator=_validate_duration
     )
     cap: float | None = attrs.field(
-        default=None, kw_only=True, converter=_optional_float, validator=_validate_cap
+        default=None, kw_only=True, converter=real_to_float, validator=_validate_cap
     )
     event_caps: dict[str, float] = attrs.field(
         factory=dict, kw_only=True, converter=_caps_converter, validator=_validate_points

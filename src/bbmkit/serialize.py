@@ -71,8 +71,12 @@ def from_dict(document: Mapping[str, Any]) -> Model:
     """
     if not isinstance(document, Mapping):
         raise ValidationTypeError(f"a model document must be a mapping, got {fmt(document)}")
-    kind = document.get("type")
-    if kind not in _LOADERS:
+    if "type" not in document:
+        raise ValidationError(
+            f"document has no field 'type' (one of {', '.join(map(repr, _LOADERS))})"
+        )
+    kind = document["type"]
+    if not isinstance(kind, str) or kind not in _LOADERS:
         raise ValidationError(
             f"document field 'type' must be one of {', '.join(map(repr, _LOADERS))}, got {fmt(kind)}"
         )
@@ -104,10 +108,19 @@ def from_json(text: str | bytes) -> Model:
     >>> from_json('{"type": "funnel", "stages": ["lead", "sql"], "rates": [0.25]}').rates
     (0.25,)
     """
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ValidationError(f"a JSON document must be UTF-8 text: {err}") from err
+    if not isinstance(text, str):
+        raise ValidationTypeError(f"text must be a JSON document (str or bytes), got {fmt(text)}")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
         raise ValidationError(f"not a valid JSON document: {err}") from err
+    except RecursionError as err:
+        raise ValidationError("the JSON document is nested too deeply to be a model") from err
     return from_dict(document)
 
 
