@@ -407,3 +407,141 @@ def test_fraction_rates_become_floats() -> None:
     funnel = bk.Funnel(["a", "b"], [Fraction(1, 4)])
     assert funnel.to_dict() == {"stages": ["a", "b"], "rates": [0.25]}
     assert bk.ScoringModel({"x": Fraction(1, 2)}).points == {"x": 0.5}
+
+
+# ------------------------------------------------- text where numbers go
+
+
+def test_text_where_numbers_are_needed_names_the_column() -> None:
+    orders = pd.DataFrame(
+        {"account_id": ["a"], "deal_value": ["10"], "closed_at": pd.to_datetime(["2024-01-01"])}
+    )
+    with pytest.raises(bk.ValidationTypeError, match="column 'deal_value' must hold numbers"):
+        bk.ltv(orders, lifetime_years=3)
+    measures = pd.DataFrame({"leads": ["10"], "icp_leads": [5], "cost": [1.0]}, index=["m"])
+    with pytest.raises(bk.ValidationTypeError, match="column 'leads' must hold numbers"):
+        bk.portfolio(measures, band=(0.3, 0.6))
+    model = bk.ScoringModel({"x": 10})
+    partial = pd.DataFrame({"contact_id": ["a"], "event_type": ["x"], "points": ["9.5"]})
+    with pytest.raises(bk.ValidationTypeError, match="column 'points' must hold numbers"):
+        model.combine([partial])
+    deals = _deals([True, False, True]).assign(deal_value=["1", "2", "3"], kind="up_sell")
+    with pytest.raises(bk.ValidationTypeError, match="column 'deal_value' must hold numbers"):
+        bk.abm_kpis(["A", "B"], deals=deals)
+
+
+def test_rollup_partial_text_columns() -> None:
+    from bbmkit.chunked import rollup_combine, rollup_partial
+
+    chunk = pd.DataFrame({"contact_id": ["a"], "account_id": ["A"], "score": [70.0]})
+    part = rollup_partial(chunk)
+    with pytest.raises(bk.ValidationTypeError, match="column 'total' must hold numbers"):
+        rollup_combine([part.astype({"total": str}), part])
+
+
+def test_a_measure_named_all_is_an_error() -> None:
+    measures = pd.DataFrame(
+        {"leads": [10, 5], "icp_leads": [5, 1], "cost": [1.0, 2.0]}, index=["all", "m"]
+    )
+    with pytest.raises(bk.ValidationError, match="measure named 'all'"):
+        bk.portfolio(measures, band=(0.3, 0.6))
+
+
+def test_rollup_combine_of_one_partial_is_a_new_frame() -> None:
+    from bbmkit.chunked import rollup_combine, rollup_partial
+
+    part = rollup_partial(pd.DataFrame({"contact_id": ["a"], "account_id": ["A"], "score": [7.0]}))
+    merged = rollup_combine([part])
+    assert merged is not part
+    pd.testing.assert_frame_equal(merged, part)
+
+
+def test_first_handover_duplicate_dates() -> None:
+    history = pd.DataFrame([[1.0, 2.0]], index=["a"], columns=["d1", "d1"])
+    with pytest.raises(bk.ValidationError, match="date 'd1' more than once"):
+        bk.first_handover(history, None, bk.any_contact(at_least=1))
+
+
+def test_scalar_where_a_list_of_cutoffs_goes() -> None:
+    with pytest.raises(bk.ValidationTypeError, match="cutoffs must be a list"):
+        bk.assign_tiers(pd.Series([0.1, 0.9]), cutoffs=0.5)  # type: ignore[arg-type]
+    with pytest.raises(bk.ValidationTypeError, match="top must be a list"):
+        bk.assign_tiers(pd.Series([0.1, 0.9]), top=1)  # type: ignore[arg-type]
+
+
+# -------------------------------------------------------- tiny and huge numbers
+
+
+def test_planning_at_tiny_rates() -> None:
+    with pytest.raises(bk.ValidationError, match="rate 1e-300 is too small"):
+        bk.min_trials(5, 1e-300)
+    with pytest.raises(bk.ValidationError, match="the rate to 'b' 1e-300 is too small"):
+        bk.Funnel(["a", "b"], [1e-300]).required_top(5)
+
+
+def test_required_top_names_its_own_parameters() -> None:
+    funnel = bk.Funnel(["a", "b"], [0.5])
+    with pytest.raises(bk.ValidationError, match="target must be an integer >= 1"):
+        funnel.required_top(0)
+    with pytest.raises(bk.ValidationError, match="unknown stage 'zzz'"):
+        funnel.required_top(5, stage="zzz")
+
+
+def test_concentration_of_huge_amounts() -> None:
+    result = bk.concentration([1e308, 1e308])
+    assert (result.hhi, result.top_share, result.effective_customers) == (0.5, 1.0, 2.0)
+
+
+def test_rebalance_with_a_huge_budget_is_solved() -> None:
+    measures = pd.DataFrame(
+        {"leads": [10.0, 5.0], "icp_leads": [5.0, 1.0], "cost": [1.0, 2.0]}, index=["a", "m"]
+    )
+    plan = bk.rebalance(measures, budget=1e20)
+    assert plan.totals["spend"] == pytest.approx(1e20)
+    assert plan.plan.loc["a", "spend"] == pytest.approx(1e20)
+
+
+@pytest.mark.parametrize("method", ["wilson", "agresti_coull", "normal", "clopper_pearson"])
+def test_proportion_ci_is_exact_at_the_ends(method: str) -> None:
+    out = bk.proportion_ci([0, 7], [7, 7], method=method)
+    assert out["lower"].iloc[0] == 0.0
+    assert out["upper"].iloc[1] == 1.0
+
+
+def test_sizes_are_bounded() -> None:
+    scores = pd.Series([1.0, 2.0], index=["a", "b"])
+    accounts = pd.Series(["A", "A"], index=["a", "b"])
+    out = bk.rollup(scores, accounts, top_k=10**12)  # as cheap as top_k=2
+    assert out["top1000000000000_total"].tolist() == [3.0]
+    with pytest.raises(bk.ValidationError, match="periods must be an integer <= 10,000"):
+        bk.retention(100, churn=0.1, periods=10**12)
+    frame = pd.DataFrame({"a": [1.0, 0.5], "b": [0.2, 1.0]})
+    with pytest.raises(bk.ValidationError, match="n_samples must be an integer <= 100,000"):
+        bk.rank_stability(frame, {"a": 1, "b": 1}, method="dirichlet", n_samples=10**12)
+    from bbmkit.chunked import rollup_partial
+
+    chunk = pd.DataFrame({"contact_id": ["a"], "account_id": ["A"], "score": [7.0]})
+    with pytest.raises(bk.ValidationError, match="top_k must be at most 1000 in a partial"):
+        rollup_partial(chunk, top_k=10**7)
+
+
+# ----------------------------------------------------------- frozen models
+
+
+def test_scoring_models_are_frozen_and_hashable() -> None:
+    import pickle
+
+    model = bk.ScoringModel({"visit": 5, "demo": 50}, event_caps={"visit": 20}, half_life=30)
+    same = bk.ScoringModel({"demo": 50, "visit": 5}, event_caps={"visit": 20}, half_life=30)
+    assert hash(model) == hash(same)
+    assert model == same
+    assert len({model, same}) == 1
+    with pytest.raises(TypeError):
+        model.points["visit"] = "bad"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        model.event_caps["demo"] = 1.0  # type: ignore[index]
+    assert model.points == {"visit": 5.0, "demo": 50.0}
+    assert pickle.loads(pickle.dumps(model)) == model
+    from bbmkit.serialize import from_json, to_json
+
+    assert from_json(to_json(model)) == model

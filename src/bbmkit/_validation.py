@@ -156,15 +156,21 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def check_int(value: object, *, name: str, low: int | None = None) -> int:
-    """An integer (not a bool, not a float), optionally ``>= low``."""
+def check_int(value: object, *, name: str, low: int | None = None, high: int | None = None) -> int:
+    """An integer (not a bool, not a float), optionally ``>= low`` and ``<= high``.
+
+    ``high`` bounds sizes (rows, samples, periods) whose cost grows with the value.
+    """
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise ValidationTypeError(
             f"{name} must be an integer, got {fmt(value)} ({type(value).__name__})"
         )
-    if low is not None and value < low:
+    number = int(value)
+    if low is not None and number < low:
         raise ValidationError(f"{name} must be an integer >= {low}, got {fmt(value)}")
-    return int(value)
+    if high is not None and number > high:
+        raise ValidationError(f"{name} must be an integer <= {high:,}, got {fmt(value)}")
+    return number
 
 
 def check_rate(value: object, *, name: str) -> float:

@@ -335,7 +335,11 @@ def assign_tiers(
         raise ValidationError("give cutoffs or top (one of them)")
     if cutoffs is not None:
         bounds = np.array(
-            [check_number(c, name="cutoffs", low=0.0, high=1.0) for c in cutoffs], dtype=np.float64
+            [
+                check_number(c, name="cutoffs", low=0.0, high=1.0)
+                for c in check_list(cutoffs, name="cutoffs")
+            ],
+            dtype=np.float64,
         )
         if bounds.size == 0 or np.any(np.diff(bounds) >= 0):
             raise ValidationError(
@@ -344,7 +348,9 @@ def assign_tiers(
         tier = 1 + (values[:, None] < bounds[None, :]).sum(axis=1)
     else:
         assert top is not None
-        counts = np.array([check_int(t, name="top", low=1) for t in top], dtype=np.int64)
+        counts = np.array(
+            [check_int(t, name="top", low=1) for t in check_list(top, name="top")], dtype=np.int64
+        )
         if counts.size == 0 or np.any(np.diff(counts) <= 0):
             raise ValidationError(f"top must be non-empty and strictly increasing, got {fmt(top)}")
         rank = _ranks(values)
@@ -382,6 +388,10 @@ class RankStability(TablesRepr):
 
     table: pd.DataFrame = attrs.field(eq=False)
     weights: pd.DataFrame = attrs.field(eq=False)
+
+
+# every sample ranks every account: an accounts x samples matrix
+_MAX_SAMPLES = 100_000
 
 
 def rank_stability(
@@ -429,7 +439,7 @@ def rank_stability(
         factors = np.array(list(itertools.product((1 - amount, 1.0, 1 + amount), repeat=k)))
         sets = factors * items.weights[None, :]
     elif method == "dirichlet":
-        n = check_int(n_samples, name="n_samples", low=1)
+        n = check_int(n_samples, name="n_samples", low=1, high=_MAX_SAMPLES)
         conc = check_number(concentration, name="concentration", low=0.0, low_inclusive=False)
         seed_ = check_int(seed, name="seed", low=0)
         centre = items.weights / items.weights.sum()

@@ -316,7 +316,11 @@ def _rollup_frame(data: _Accounts, k: int | None) -> pd.DataFrame:
         "mean": total_ / n_contacts,
     }
     if k is not None:
-        columns[f"top{k}_total"] = group_top_k_sum(data.codes, data.scores, data.n, k, best=best)
+        # no account has more contacts than the largest: the same sums at a cost independent of k
+        k_used = max(1, min(k, int(n_contacts.max(initial=0))))
+        columns[f"top{k}_total"] = group_top_k_sum(
+            data.codes, data.scores, data.n, k_used, best=best
+        )
     return pd.DataFrame(columns, index=data.ids)
 
 
@@ -925,6 +929,12 @@ def first_handover(
         )
     if history.shape[1] == 0:
         raise ValidationError("history has no dates (columns)")
+    if not history.columns.is_unique:
+        twice = history.columns[history.columns.duplicated()][0]
+        raise ValidationError(
+            f"history has date {fmt(twice)} more than once (columns); which scores hold then "
+            "is ambiguous"
+        )
     index: pd.Index | None = None
     first = np.empty(0, dtype=np.intp)
     reason = np.empty(0, dtype=object)

@@ -30,6 +30,7 @@ from bbmkit._validation import (
     check_number,
     check_rate,
     fmt,
+    numeric_values,
     paired,
     require_columns,
 )
@@ -348,9 +349,13 @@ def concentration(revenue: pd.Series | npt.ArrayLike, *, top: int = 10) -> Conce
     if bad.any():
         raise ValidationError(f"revenue must be finite and >= 0, got {fmt(values[bad][0])}")
     k = check_int(top, name="top", low=1)
-    total_revenue = values.sum()
-    if values.size == 0 or total_revenue <= 0:
+    if values.size == 0 or not values.any():
         raise ValidationError("revenue must have at least one customer with revenue > 0")
+    with np.errstate(over="ignore"):
+        total_revenue = values.sum()
+    if not np.isfinite(total_revenue):  # amounts near 1e308: shares are unchanged by scaling
+        values = values / values.max()
+        total_revenue = values.sum()
     share = values / total_revenue
     hhi = float(np.sum(share**2))
     top_share = float(np.sort(share)[::-1][:k].sum())
@@ -412,7 +417,7 @@ def ltv(
     else:
         life = 1.0 / check_number(churn, name="churn", low=0.0, high=1.0, low_inclusive=False)
     m = check_number(margin, name="margin", low=0.0)
-    amounts = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    amounts = numeric_values(frame[value], value)
     if not (np.isfinite(amounts) & (amounts >= 0)).all():
         raise ValidationError(f"column {value!r} must hold finite amounts >= 0")
     if frame[customer].isna().any():
@@ -462,12 +467,16 @@ def _measures(
         raise ValidationError(
             f"measures has duplicated measure {fmt(frame.index[frame.index.duplicated()][0])}"
         )
+    if _ALL in frame.index:
+        raise ValidationError(
+            f"measures has a measure named {_ALL!r}, which names the total row; rename it"
+        )
     require_columns(frame, [leads, cost], name="measures")
     if icp_leads not in frame.columns and "icp_rate" not in frame.columns:
         raise ValidationError(f"measures needs column {icp_leads!r} or 'icp_rate'")
 
     def numbers(column: str) -> npt.NDArray[np.float64]:
-        x = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        x = numeric_values(frame[column], column)
         bad = ~(np.isfinite(x) & (x >= 0))
         if bad.any():
             i = int(np.argmax(bad))
@@ -567,7 +576,7 @@ def portfolio(
         )
         split = {f"{k}_{g}" for k in _SPLIT for g in ("icp", "non_icp")}
         if split <= set(frame.columns):
-            values = {c: with_total(frame[c].to_numpy(dtype=np.float64)) for c in sorted(split)}
+            values = {c: with_total(numeric_values(frame[c], c)) for c in sorted(split)}
             for c, x in values.items():
                 if not (np.isfinite(x) & (x >= 0)).all():
                     raise ValidationError(f"column {c!r} must be finite and >= 0")
@@ -622,7 +631,7 @@ def _spend_bound(
         return np.full(len(frame), default)
     if isinstance(value, str):
         require_columns(frame, [value], name="measures")
-        x = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
+        x = numeric_values(frame[value], value)
     elif isinstance(value, dict | pd.Series):
         mapping = dict(value)
         unknown = [k for k in mapping if k not in frame.index]
@@ -691,11 +700,11 @@ def rebalance(
     per_unit = {"leads": a, "icp_leads": b}
     if objective == "revenue":
         if "revenue" in frame.columns:
-            rev = frame["revenue"].to_numpy(dtype=np.float64)
+            rev = numeric_values(frame["revenue"], "revenue")
         elif {"revenue_icp", "revenue_non_icp"} <= set(frame.columns):
-            rev = frame["revenue_icp"].to_numpy(dtype=np.float64) + frame[
-                "revenue_non_icp"
-            ].to_numpy(dtype=np.float64)
+            rev = numeric_values(frame["revenue_icp"], "revenue_icp") + numeric_values(
+                frame["revenue_non_icp"], "revenue_non_icp"
+            )
         else:
             raise ValidationError(
                 "objective='revenue' needs a 'revenue' column (or revenue_icp and revenue_non_icp)"
@@ -774,12 +783,20 @@ def _solve(
 ) -> Any:
     from scipy.optimize import linprog
 
+    # spend in units of the largest bound: every row is linear in spend, and HiGHS takes
+    # bounds from 1e20 up as infinite, so a budget of 1e20 would read as unbounded
+    sizes = np.abs(np.array([*upper, *(rhs for _, _, rhs in rows)], dtype=np.float64))
+    scale = max(1.0, float(np.max(sizes[np.isfinite(sizes)], initial=0.0)))
     a_ub = np.array([coef for _, coef, _ in rows]) if rows else None
-    b_ub = np.array([rhs for _, _, rhs in rows]) if rows else None
-    result = linprog(
-        c, A_ub=a_ub, b_ub=b_ub, bounds=list(zip(lower, upper, strict=True)), method="highs"
-    )
-    return result if result.status == 0 else None
+    b_ub = np.array([rhs / scale for _, _, rhs in rows]) if rows else None
+    bounds = list(zip(lower / scale, upper / scale, strict=True))
+    result = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    if result.status == 0:
+        result.x = result.x * scale
+        return result
+    if result.status == 2:
+        return None
+    raise ValidationError(f"the rebalancing problem could not be solved: {result.message}")
 
 
 def _explain_infeasible(
@@ -839,7 +856,7 @@ def ltv_comparison(values: pd.Series, is_icp: pd.Series) -> pd.DataFrame:
             f"is_icp has no value for customer {fmt(values.index[int(np.argmax(pos < 0))])}"
         )
     flags = as_bool_array(is_icp.iloc[pos].reset_index(drop=True), name="is_icp")
-    x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    x = numeric_values(values, "values")
     if not np.isfinite(x).all():
         raise ValidationError("values has missing or infinite values")
     codes = np.where(flags, 0, 1).astype(np.intp)

@@ -186,6 +186,9 @@ def _partials(
     return running, pending
 
 
+# a partial keeps one column per top score
+_MAX_PARTIAL_TOP = 1000
+
 # ids a running table may span whatever the ids seen so far (a chunk sees only some
 # contacts): 2**27 ids are about 1.2 GB with one column
 _TABLE_IDS = 1 << 27
@@ -482,6 +485,11 @@ def rollup_partial(
     B                    1         1   65.0   65.0   -inf                1
     """
     k = _check_top_k(top_k)
+    if k is not None and k > _MAX_PARTIAL_TOP:
+        raise ValidationError(
+            f"top_k must be at most {_MAX_PARTIAL_TOP} in a partial (it keeps one column per "
+            f"top score), got {k}"
+        )
     thresholds = _thresholds(rule)
     frame = check_frame(chunk, name="chunk")
     columns = [contact, account, score] + ([role] if role is not None else [])
@@ -558,7 +566,7 @@ def rollup_combine(partials: Iterable[pd.DataFrame]) -> pd.DataFrame:
                 f"{list(parts[0].columns)}; build every partial with the same rule and top_k"
             )
     if len(parts) == 1 and parts[0].index.is_unique:
-        return parts[0]
+        return parts[0].copy()  # a new frame, as with several parts: the caller's stays its own
     stacked = pd.concat(parts)
     codes, ids = factorize(pd.Series(stacked.index))
     ids = ids.rename(parts[0].index.name)
@@ -821,11 +829,20 @@ def _partial_layout(partial: object, name: str) -> tuple[list[str], dict[str, fl
             f"(have: {', '.join(map(str, partial.columns))})"
         )
     tops = [c for c in partial.columns if str(c).startswith(_TOP)]
-    counts = {
-        str(c): float(str(c)[len(_AT_LEAST) :])
-        for c in partial.columns
-        if str(c).startswith(_AT_LEAST)
-    }
+    counts: dict[str, float] = {}
+    for c in partial.columns:
+        if str(c).startswith(_AT_LEAST):
+            try:
+                counts[str(c)] = float(str(c)[len(_AT_LEAST) :])
+            except ValueError:
+                raise ValidationError(
+                    f"{name} column {str(c)!r} names no threshold (a rollup partial has "
+                    f"'{_AT_LEAST}<score>' columns)"
+                ) from None
+    for c in ("n_contacts", "n_scored", "total", *tops, *counts):
+        dtype = partial[c].dtype
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise ValidationTypeError(f"{name} column {c!r} must hold numbers, got dtype {dtype}")
     return tops, counts
 
 

@@ -31,7 +31,7 @@ from bbmkit._validation import (
     require_columns,
     times_as_days,
 )
-from bbmkit.stats import min_trials, proportion_ci
+from bbmkit.stats import check_probability, plan_trials, proportion_ci
 
 __all__ = [
     "CUSTOMER_JOURNEY",
@@ -282,12 +282,16 @@ class Funnel:
         >>> Funnel.customer_journey().required_top(5, probability=0.9, stage="customer")
         248
         """
+        wanted = check_int(target, name="target", low=1)
+        level = check_probability(probability)
+        if stage is not None:
+            self._position(stage, "stage")
         rate = self.overall_rate(end=stage)
         if rate == 0:
             raise ValidationError(
                 f"the funnel's rate to {stage or self.stages[-1]!r} is 0; no number of entrants reaches the target"
             )
-        return min_trials(target, rate, probability=probability)
+        return plan_trials(wanted, rate, level, f"the rate to {stage or self.stages[-1]!r}")
 
     def with_rate(self, from_stage: str, rate: float) -> Funnel:
         """A what-if copy with the transition out of ``from_stage`` at ``rate``.
@@ -448,6 +452,9 @@ class Funnel:
         return cls(data["stages"], data["rates"])
 
 
+_MAX_PERIODS = 10_000  # a row per period: 800 years of months
+
+
 def retention(customers: float, *, churn: float, periods: int = 1) -> pd.DataFrame:
     """Customers retained and lapsed period by period at a constant churn rate.
 
@@ -458,7 +465,7 @@ def retention(customers: float, *, churn: float, periods: int = 1) -> pd.DataFra
     churn : float
         Share of customers that lapse each period, in [0, 1].
     periods : int, default 1
-        Number of periods (>= 1).
+        Number of periods, from 1 to 10,000 (a row each).
 
     Returns
     -------
@@ -468,7 +475,7 @@ def retention(customers: float, *, churn: float, periods: int = 1) -> pd.DataFra
 
     Examples
     --------
-    DOMAIN.md: of 320 customers, 30 % lapse: 96 lapse, 224 are retained.
+    Of 320 customers, 30 % lapse in a period: 96 lapse and 224 are retained.
 
     >>> from bbmkit import retention
     >>> retention(320, churn=0.3, periods=2)
@@ -480,7 +487,7 @@ def retention(customers: float, *, churn: float, periods: int = 1) -> pd.DataFra
     """
     start = check_number(customers, name="customers", low=0.0)
     rate = check_rate(churn, name="churn")
-    n = check_int(periods, name="periods", low=1)
+    n = check_int(periods, name="periods", low=1, high=_MAX_PERIODS)
     retained = start * (1.0 - rate) ** np.arange(n + 1)
     lapsed = np.concatenate([[0.0], -np.diff(retained)])
     return pd.DataFrame(

@@ -37,6 +37,7 @@ from bbmkit._convert import (
     smallest_int,
 )
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._frozen import FrozenMap
 from bbmkit._kernels import (
     DecayKind,
     decay_factor,
@@ -57,6 +58,7 @@ from bbmkit._validation import (
     check_timestamp,
     days_to_datetimes,
     fmt,
+    numeric_values,
     raw_times,
     real_to_float,
     require_columns,
@@ -74,7 +76,8 @@ _MAX_LISTED = 8
 
 def _points_converter(points: object) -> object:
     if isinstance(points, Mapping):
-        return {k: real_to_float(v) for k, v in points.items()}
+        # read-only: assigning into model.points cannot bypass the validators
+        return FrozenMap({k: real_to_float(v) for k, v in points.items()})
     return points
 
 
@@ -177,7 +180,9 @@ class ScoringModel:
     Name: score, dtype: float64
     """
 
-    points: dict[str, float] = attrs.field(converter=_points_converter, validator=_validate_points)
+    points: Mapping[str, float] = attrs.field(
+        converter=_points_converter, validator=_validate_points
+    )
     half_life: float | None = attrs.field(
         default=None, kw_only=True, converter=_days_converter, validator=_validate_duration
     )
@@ -187,7 +192,7 @@ class ScoringModel:
     cap: float | None = attrs.field(
         default=None, kw_only=True, converter=real_to_float, validator=_validate_cap
     )
-    event_caps: dict[str, float] = attrs.field(
+    event_caps: Mapping[str, float] = attrs.field(
         factory=dict, kw_only=True, converter=_caps_converter, validator=_validate_points
     )
 
@@ -642,9 +647,7 @@ class ScoringModel:
         check_no_missing(frame[contact], contact)
         codes, ids = factorize(frame[contact])
         type_codes = _type_codes(frame[event], event, list(self.points))
-        points: npt.NDArray[np.float64] = frame["points"].to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        points = numeric_values(frame["points"], "points")
         if not np.isfinite(points).all():
             raise ValidationError("partial has missing or infinite points")
         return codes, ids, type_codes, points

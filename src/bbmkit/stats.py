@@ -135,7 +135,15 @@ def _interval(
         denom = 1.0 + z**2 / n
         centre = (q + z**2 / (2.0 * n)) / denom
         half = z * np.sqrt(q * (1.0 - q) / n + z**2 / (4.0 * n**2)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    lower, upper = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    if method == "wilson":  # exact at the ends, where rounding leaves ~1e-17
+        lower = np.where(k == 0, 0.0, lower)
+        upper = np.where(k == n, 1.0, upper)
+    return lower, upper
+
+
+# beyond this many trials float counts are no longer exact: a rate that needs more is too small
+_MAX_TRIALS = 2**53
 
 
 def min_trials(successes: int, rate: float, *, probability: float = 0.9) -> int:
@@ -164,7 +172,12 @@ def min_trials(successes: int, rate: float, *, probability: float = 0.9) -> int:
     """
     target = check_int(successes, name="successes", low=1)
     p = check_number(rate, name="rate", low=0.0, high=1.0, low_inclusive=False)
-    level = check_number(
+    return plan_trials(target, p, check_probability(probability), "rate")
+
+
+def check_probability(probability: object) -> float:
+    """A required probability of reaching a target, in (0, 1)."""
+    return check_number(
         probability,
         name="probability",
         low=0.0,
@@ -172,8 +185,17 @@ def min_trials(successes: int, rate: float, *, probability: float = 0.9) -> int:
         low_inclusive=False,
         high_inclusive=False,
     )
+
+
+def plan_trials(target: int, p: float, level: float, rate_name: str) -> int:
+    """:func:`min_trials` of checked inputs; ``rate_name`` names ``p`` in the error for tiny rates."""
     if p == 1.0:
         return target
+    if target / p > _MAX_TRIALS:
+        raise ValidationError(
+            f"{rate_name} {fmt(p)} is too small to plan for {target} success(es): it needs "
+            f"more than 2**53 trials"
+        )
     # P(X >= target) grows with n: double to a bound, then bisect to the smallest n
 
     def enough(n: int) -> bool:
