@@ -550,7 +550,7 @@ def test_abm_kpis_invalid() -> None:
     )
     with pytest.raises(ValidationError, match="is not a pandas period alias"):
         abm_kpis(["A"], deals=deals, period="fortnight")
-    with pytest.raises(ValidationError, match="NPS answers must be whole numbers"):
+    with pytest.raises(ValidationError, match=r"scores \(NPS answers\) must be whole numbers"):
         abm_kpis(
             ["A"],
             surveys=pd.DataFrame(

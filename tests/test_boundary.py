@@ -161,8 +161,13 @@ def test_pairing_by_label_everywhere() -> None:
     score = pd.Series([0.9, 0.2, 0.5, 0.4], index=list("abcd"))
     won = pd.Series([True, False, False, True], index=list("abcd"))
     assert bk.roc_auc(score, won) == bk.roc_auc(score, won[::-1])
-    answers = pd.Series([10, 3, 9], index=["a", "b", "c"])
-    pd.testing.assert_frame_equal(bk.nps(answers, by=by), bk.nps(answers, by=by[::-1]))
+    answers = pd.Series([10, 9, 3, 0], index=["a", "b", "c", "d"])
+    groups = pd.Series(["x", "x", "y", "y"], index=["a", "b", "c", "d"])
+    pd.testing.assert_frame_equal(bk.nps(answers, by=groups), bk.nps(answers, by=groups[::-1]))
+    assert bk.nps(answers, by=groups[::-1])["nps"].tolist() == [100.0, -100.0, 0.0]
+    is_icp = pd.Series([True, False, True, True], index=["a", "b", "c", "d"])
+    by = pd.Series(["x", "y", "y", "y"], index=["a", "b", "c", "d"])
+    assert bk.icp_rate(is_icp, by=by[::-1])["icp"].tolist() == [1, 2, 3]
 
 
 # --------------------------------------------------------------- outcomes
@@ -273,7 +278,7 @@ def test_scorecard_missing_channel_and_bad_windows() -> None:
     with pytest.raises(bk.ValidationError, match="start is not a timestamp"):
         bk.scorecard(contacts, events, start="next tuesday-ish")
     with pytest.raises(
-        bk.ValidationError, match=r"end .* is tz-aware but the data's times are naive"
+        bk.ValidationError, match=r"end .* is tz-aware but column 'timestamp' is naive"
     ):
         bk.scorecard(contacts, events, end=pd.Timestamp("2026-05-01", tz="UTC"))
     with pytest.raises(bk.ValidationTypeError, match="column 'minutes' must hold numbers"):

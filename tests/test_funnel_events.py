@@ -119,7 +119,7 @@ def test_icp_split() -> None:
     assert all_icp["reached_non_icp"].tolist() == [0, 0, 0, 0]
     with pytest.raises(ValidationError, match="is_icp has 1 missing"):
         icp_funnel(log(rows), STAGES, icp.astype(object).where(icp.index != "a", None))
-    with pytest.raises(ValidationError, match="by has no label for entity 'e'"):
+    with pytest.raises(ValidationError, match="is_icp has no value for entity 'e'"):
         icp_funnel(log(rows), STAGES, icp.drop("e"))
 
 

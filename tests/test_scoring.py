@@ -87,9 +87,9 @@ def test_datetimes_naive_and_tz_aware() -> None:
     assert model.score(aware, as_of=at).iloc[0] == pytest.approx(22.5)
     # the same instant in another zone is the same as_of
     assert model.score(aware, as_of=at.tz_convert("UTC")).iloc[0] == pytest.approx(22.5)
-    with pytest.raises(ValidationError, match="is naive but the data's times are tz-aware"):
+    with pytest.raises(ValidationError, match="is naive but column 'timestamp' is tz-aware"):
         model.score(aware, as_of="2026-03-02")
-    with pytest.raises(ValidationError, match="is tz-aware but the data's times are naive"):
+    with pytest.raises(ValidationError, match="is tz-aware but column 'timestamp' is naive"):
         model.score(naive, as_of=at)
     with pytest.raises(ValidationTypeError, match="as_of must be a timestamp"):
         model.score(naive, as_of=30)

@@ -104,7 +104,7 @@ web_visit = 30
         (
             lambda: to_json({"a": 1}),
             ValidationTypeError,
-            "only ICPProfile, ScoringModel, rules and Funnel",
+            "model must be an ICPProfile, ScoringModel, rule or Funnel",
         ),
     ],
 )

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import any_equal, divided
@@ -25,10 +26,12 @@ _NAT = np.iinfo(np.int64).min
 __all__ = [
     "TICKS_PER_DAY",
     "as_bool_array",
+    "as_series",
     "check_band",
     "check_frame",
     "check_in_choices",
     "check_int",
+    "check_iterable",
     "check_list",
     "check_no_missing",
     "check_number",
@@ -98,6 +101,10 @@ def require_columns(
     present = set(have)
     repeated = set(frame.columns[frame.columns.duplicated()])
     for column in columns:
+        if not isinstance(column, Hashable) or isinstance(column, tuple):
+            raise ValidationTypeError(
+                f"column names must be strings (or other labels), got {fmt(column)}"
+            )
         if column not in present:
             raise ValidationError(f"column {column!r} is missing from {name} (have: {_list(have)})")
         if column in repeated:
@@ -202,19 +209,50 @@ def check_in_choices(value: object, *, name: str, choices: Sequence[str]) -> str
     return value
 
 
+def as_series(values: object, *, name: str) -> pd.Series:
+    """One-dimensional values as a Series: a Series as it is, else an array, Index or list.
+
+    Frames, 2-D arrays, scalars, text and mappings are errors naming ``name``.
+    """
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, pd.DataFrame):
+        raise ValidationTypeError(
+            f"{name} must be one-dimensional (a Series or array), got a DataFrame"
+        )
+    if isinstance(values, str | bytes | Mapping) or not isinstance(
+        values, np.ndarray | pd.Index | ExtensionArray | Sequence
+    ):
+        raise ValidationTypeError(
+            f"{name} must be a Series, array or list of values, got {fmt(values)}"
+        )
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ValidationError(
+            f"{name} must be one-dimensional, got an array of shape {values.shape}"
+        )
+    try:
+        # an empty list holds no type: float, so "empty" is what gets reported, not the dtype
+        return pd.Series(values, dtype=np.float64 if len(values) == 0 else None)
+    except (TypeError, ValueError) as err:
+        raise ValidationError(f"{name} must be one-dimensional values: {err}") from err
+
+
+def check_iterable(value: object, *, name: str, what: str = "values") -> Iterable[Any]:
+    """An iterable of items (a list or a generator of frames, dates, ...), not a scalar or text."""
+    if isinstance(value, str | bytes | Mapping | pd.DataFrame | pd.Series) or not isinstance(
+        value, Iterable
+    ):
+        raise ValidationTypeError(f"{name} must be an iterable of {what}, got {fmt(value)}")
+    return value
+
+
 def as_bool_array(values: object, *, name: str) -> npt.NDArray[np.bool_]:
     """A one-dimensional boolean array from a bool/0-1 Series, array or list.
 
     Missing values are an error: an unknown status cannot be counted as
     either answer without changing the result.
     """
-    if isinstance(values, pd.DataFrame):
-        raise ValidationTypeError(
-            f"{name} must be one-dimensional (a Series or array), got a DataFrame"
-        )
-    series = values if isinstance(values, pd.Series) else pd.Series(values)
-    if series.ndim != 1:
-        raise ValidationError(f"{name} must be one-dimensional")
+    series = as_series(values, name=name)
     missing = series.isna().to_numpy()
     if missing.any():
         first = series.index[int(np.argmax(missing))]
@@ -398,7 +436,9 @@ def check_list(value: object, *, name: str, empty: bool = True) -> list[Any]:
     return items
 
 
-def check_timestamp(value: object, *, name: str, tz: Any = None) -> pd.Timestamp:
+def check_timestamp(
+    value: object, *, name: str, tz: Any = None, data: str = "the data's times"
+) -> pd.Timestamp:
     """A timestamp-like option (Timestamp, datetime, ISO text) compared with datetimes in zone ``tz``.
 
     Numbers are rejected (``5.0`` is not a date), as are missing values,
@@ -417,8 +457,8 @@ def check_timestamp(value: object, *, name: str, tz: Any = None) -> pd.Timestamp
         raise ValidationError(f"{name} must not be missing (NaT)")
     if (stamp.tz is None) != (tz is None):
         raise ValidationError(
-            f"{name} {stamp} is {'naive' if stamp.tz is None else 'tz-aware'} but the data's "
-            f"times are {'naive' if tz is None else f'tz-aware ({tz})'}; use one kind"
+            f"{name} {stamp} is {'naive' if stamp.tz is None else 'tz-aware'} but {data} "
+            f"{'is naive' if tz is None else f'is tz-aware ({tz})'}; use one kind"
         )
     return stamp
 

@@ -24,16 +24,20 @@ from bbmkit._kernels import group_count, group_median, group_sum, take_rows
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
     as_bool_array,
+    as_series,
     check_frame,
+    check_in_choices,
     check_int,
     check_list,
     check_no_missing,
     check_number,
     check_timestamp,
+    datetime_array,
     datetime_days,
     finite_weights,
     fmt,
     numeric_values,
+    paired,
     require_columns,
 )
 from bbmkit.accounts import rollup
@@ -327,7 +331,7 @@ def assign_tiers(
         raise ValidationTypeError(
             f"priority must be a pandas Series, got {type(priority).__name__}"
         )
-    values = priority.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = numeric_values(priority, "priority")
     bad = ~((values >= 0) & (values <= 1))
     if bad.any():
         raise ValidationError(f"priority must be in [0, 1], got {fmt(values[bad][0])}")
@@ -429,6 +433,7 @@ def rank_stability(
     B     3          2           3        0.0
     """
     items = _items(accounts, weights, scales)
+    check_in_choices(method, name="method", choices=("grid", "dirichlet"))
     k = len(items.columns)
     if method == "grid":
         amount = check_number(spread, name="spread", low=0.0, high=1.0, high_inclusive=False)
@@ -504,7 +509,7 @@ def swap_weights(
     items = _items(accounts, weights, scales)
     index = items.frame.index
     for name, label in (("first", first), ("second", second)):
-        if label not in index:
+        if not isinstance(label, Hashable) or label not in index:
             raise ValidationError(f"{name} account {fmt(label)} is not in accounts")
     if first == second:
         raise ValidationError("first and second must be different accounts")
@@ -584,6 +589,11 @@ def account_table(
         )
     if fit_scale not in ("percent", "unit"):
         raise ValidationError(f"fit_scale must be 'percent' or 'unit', got {fmt(fit_scale)}")
+    for name, value, kind in (("profile", profile, ICPProfile), ("model", model, ScoringModel)):
+        if value is not None and not isinstance(value, kind):
+            raise ValidationTypeError(
+                f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
+            )
     out = frame.copy()
     if profile is not None:
         fit = profile.fit(frame)
@@ -731,9 +741,13 @@ def scorecard(
     check_no_missing(log[channel], channel)
     zone = times.dt.tz
     if start is not None:
-        keep &= (times >= check_timestamp(start, name="start", tz=zone)).to_numpy()
+        keep &= (
+            times >= check_timestamp(start, name="start", tz=zone, data=f"column {time!r}")
+        ).to_numpy()
     if end is not None:
-        keep &= (times <= check_timestamp(end, name="end", tz=zone)).to_numpy()
+        keep &= (
+            times <= check_timestamp(end, name="end", tz=zone, data=f"column {time!r}")
+        ).to_numpy()
     event_contact = pos[keep]
     event_account = acc_codes[event_contact]
 
@@ -823,7 +837,7 @@ def _per_account(value: object, accounts: pd.Index, name: str) -> npt.NDArray[np
         if (values <= 0).any():
             raise ValidationError(f"{name} must be > 0 for every account")
         return values
-    return np.full(len(accounts), float(check_int(value, name=name, low=1)))
+    return np.full(len(accounts), float(check_int(value, name=name, low=1, high=2**53)))
 
 
 # --------------------------------------------------------------------------
@@ -859,14 +873,16 @@ def nps(
          answers  promoters  passives  detractors   nps
     all       10          5         2           3  20.0
     """
-    series = scores if isinstance(scores, pd.Series) else pd.Series(scores)
+    series = as_series(scores, name="scores")
+    if by is not None:
+        series, by = paired(series, by, names=("scores", "by"))
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         raise ValidationTypeError(f"scores must hold numbers 0-10, got dtype {series.dtype}")
     x = series.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~((x >= 0) & (x <= 10) & (x == np.round(x)))
     if bad.any():
         raise ValidationError(
-            f"NPS answers must be whole numbers from 0 to 10, got {fmt(x[bad][0])}"
+            f"scores (NPS answers) must be whole numbers from 0 to 10, got {fmt(x[bad][0])}"
         )
     if x.size == 0:
         raise ValidationError("scores is empty; the NPS of no answers is undefined")
@@ -891,7 +907,10 @@ def nps(
 def _periods(times: pd.Series, period: str, name: str) -> pd.Series:
     if not pd.api.types.is_datetime64_any_dtype(times.dtype):
         raise ValidationTypeError(f"column {name!r} must hold datetimes, got dtype {times.dtype}")
-    naive = times.dt.tz_localize(None) if getattr(times.dtype, "tz", None) is not None else times
+    values = datetime_array(times)  # Arrow timestamps too, in their own unit
+    if values.tz is not None:
+        values = values.tz_localize(None)  # periods of the local calendar
+    naive = pd.Series(values, index=times.index)
     try:
         labels: pd.Series = naive.dt.to_period(period).astype(str).astype(object)
     except ValueError as err:

@@ -935,6 +935,17 @@ def first_handover(
             f"history has date {fmt(twice)} more than once (columns); which scores hold then "
             "is ambiguous"
         )
+    if not history.index.is_unique:
+        twice = history.index[history.index.duplicated()][0]
+        raise ValidationError(f"history lists contact {fmt(twice)} more than once (rows)")
+    for column in history.columns:
+        dtype = history[column].dtype
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise ValidationTypeError(
+                f"history must hold scores (numbers); column {fmt(column)} has dtype {dtype}"
+            )
+        if not np.isfinite(history[column].to_numpy(dtype=np.float64, na_value=np.nan)).all():
+            raise ValidationError(f"history has a missing or infinite score at {fmt(column)}")
     index: pd.Index | None = None
     first = np.empty(0, dtype=np.intp)
     reason = np.empty(0, dtype=object)

@@ -16,7 +16,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pandas.api.extensions import ExtensionArray
 
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
@@ -24,11 +23,14 @@ from bbmkit._kernels import group_count, group_median, group_sum
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
     as_bool_array,
+    as_series,
     check_band,
     check_frame,
     check_int,
+    check_no_missing,
     check_number,
     check_rate,
+    datetime_days,
     fmt,
     numeric_values,
     paired,
@@ -54,21 +56,13 @@ Diagnosis: TypeAlias = Literal["quantity_bias", "balanced", "quality_bias"]
 _ALL = "all"
 
 
-def _labels(by: object, n: int, is_icp: object) -> pd.Series:
-    if isinstance(by, pd.DataFrame):
-        raise ValidationTypeError(
-            "by must be one-dimensional labels (a Series or array), got a DataFrame"
+def _labels(by: object, n: int, is_icp: object, name: str) -> pd.Series:
+    labels = as_series(by, name=name)
+    if len(labels) != n:
+        raise ValidationError(
+            f"{name} must have one label per row of is_icp ({n}), got {len(labels)}"
         )
-    if isinstance(by, str | bytes) or not (
-        isinstance(by, pd.Series | pd.Index | np.ndarray | ExtensionArray | Sequence)
-    ):
-        raise ValidationTypeError(
-            f"by must be labels aligned with is_icp (a Series or array), got {fmt(by)}"
-        )
-    labels = by if isinstance(by, pd.Series) else pd.Series(by)
-    if labels.ndim != 1 or len(labels) != n:
-        raise ValidationError(f"by must have one label per row of is_icp ({n}), got {len(labels)}")
-    _, labels = paired(is_icp, labels, names=("is_icp", "by"))
+    _, labels = paired(is_icp, labels, names=("is_icp", name))
     return labels
 
 
@@ -124,6 +118,11 @@ def icp_rate(
     NaN        0        1      1  0.000000
     all        3        3      6  0.500000
     """
+    return _icp_rate(is_icp, by, "by")
+
+
+def _icp_rate(is_icp: object, by: object, by_name: str) -> pd.DataFrame:
+    """:func:`icp_rate`, with the labels' parameter named ``by_name`` in errors."""
     flags = as_bool_array(is_icp, name="is_icp")
     n = flags.shape[0]
     if n == 0:
@@ -134,7 +133,7 @@ def icp_rate(
         uniques: list[object] = []
         index_name = None
     else:
-        labels = _labels(by, n, is_icp)
+        labels = _labels(by, n, is_icp, by_name)
         codes, found = factorize(labels)
         uniques = list(found)
         index_name = labels.name
@@ -226,7 +225,7 @@ def diagnose_balance(
     if isinstance(icp_rate, pd.Series | np.ndarray | Sequence) and not isinstance(
         icp_rate, str | bytes
     ):
-        series = icp_rate if isinstance(icp_rate, pd.Series) else pd.Series(icp_rate)
+        series = as_series(icp_rate, name="icp_rate")
         if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
             series.dtype
         ):
@@ -291,7 +290,9 @@ def icp_trend(
     """
     low, high = check_band(band)
     step = check_number(max_change, name="max_change", low=0.0, high=1.0)
-    table = icp_rate(is_icp, by=period).iloc[:-1].copy()
+    if period is None:
+        raise ValidationTypeError("period must be labels aligned with is_icp, got None")
+    table = _icp_rate(is_icp, period, "period").iloc[:-1].copy()
     if table.index.hasnans:
         raise ValidationError("period has missing labels; every lead needs a period")
     rates = table["icp_rate"].to_numpy()
@@ -341,7 +342,7 @@ def concentration(revenue: pd.Series | npt.ArrayLike, *, top: int = 10) -> Conce
     >>> round(c.hhi, 4), c.top_share, round(c.effective_customers, 2)
     (0.36, 0.5, 2.78)
     """
-    series = revenue if isinstance(revenue, pd.Series) else pd.Series(np.asarray(revenue))
+    series = as_series(revenue, name="revenue")
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         raise ValidationTypeError(f"revenue must hold numbers, got dtype {series.dtype}")
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -422,15 +423,12 @@ def ltv(
         raise ValidationError(f"column {value!r} must hold finite amounts >= 0")
     if frame[customer].isna().any():
         raise ValidationError(f"column {customer!r} has missing customer ids")
-    if not pd.api.types.is_datetime64_any_dtype(frame[time].dtype):
-        raise ValidationTypeError(
-            f"column {time!r} must hold datetimes, got dtype {frame[time].dtype}"
-        )
+    days = datetime_days(frame[time], time)  # in the column's own unit: no overflow
     if len(frame) == 0:
         raise ValidationError("orders is empty")
+    check_no_missing(frame[time], time)
     if observed_years is None:
-        span = (frame[time].max() - frame[time].min()) / pd.Timedelta(days=365.25)
-        years = max(1.0, float(span))
+        years = max(1.0, float(days.max() - days.min()) / 365.25)
     else:
         years = check_number(observed_years, name="observed_years", low=0.0, low_inclusive=False)
     codes, customers = factorize(frame[customer])
@@ -439,13 +437,20 @@ def ltv(
     revenue = group_sum(codes, amounts, n)
     average = revenue / count
     per_year = count / years
+    with np.errstate(over="ignore"):
+        value_ = m * average * per_year * life
+        if not np.isfinite(revenue).all() or not np.isfinite(value_).all():
+            raise ValidationError(
+                f"the lifetime value overflows a float; check {value!r} and "
+                f"{'lifetime_years' if lifetime_years is not None else 'churn'}"
+            )
     return pd.DataFrame(
         {
             "orders": count,
             "revenue": revenue,
             "average_order": average,
             "orders_per_year": per_year,
-            "ltv": m * average * per_year * life,
+            "ltv": value_,
         },
         index=customers.rename(customer),
     )
@@ -850,6 +855,10 @@ def ltv_comparison(values: pd.Series, is_icp: pd.Series) -> pd.DataFrame:
     """
     if not isinstance(values, pd.Series) or not isinstance(is_icp, pd.Series):
         raise ValidationTypeError("values and is_icp must be pandas Series indexed by customer")
+    for name, series in (("values", values), ("is_icp", is_icp)):
+        if not series.index.is_unique:
+            twice = series.index[series.index.duplicated()][0]
+            raise ValidationError(f"{name} lists customer {fmt(twice)} more than once")
     pos = is_icp.index.get_indexer(values.index)
     if (pos < 0).any():
         raise ValidationError(

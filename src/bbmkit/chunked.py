@@ -49,7 +49,14 @@ import pandas as pd
 from bbmkit._convert import factorize, repeated
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count, group_sum, group_top_k, top_k_total
-from bbmkit._validation import check_frame, check_int, check_no_missing, fmt, require_columns
+from bbmkit._validation import (
+    check_frame,
+    check_int,
+    check_iterable,
+    check_no_missing,
+    fmt,
+    require_columns,
+)
 from bbmkit.accounts import (
     AllOf,
     AnyOf,
@@ -157,9 +164,10 @@ def _partials(
     running: _RunningSums | None = _RunningSums(model)
     pending: list[pd.DataFrame] = []
     n_chunks = n_events = 0
-    for chunk in chunks:
+    for chunk in check_iterable(chunks, name="chunks", what="event frames"):
         log = model._prepare(
             chunk,
+            name=f"chunks[{n_chunks}]",
             as_of=as_of,
             contact=contact,
             event=event,
@@ -555,7 +563,9 @@ def rollup_combine(partials: Iterable[pd.DataFrame]) -> pd.DataFrame:
     A                    2         2  160.0   90.0   70.0
     B                    1         1   65.0   65.0   -inf
     """
-    parts = list(partials)
+    parts: list[pd.DataFrame] = list(
+        check_iterable(partials, name="partials", what="rollup partials")
+    )
     if not parts:
         raise ValidationError("partials is empty: nothing to combine")
     layout = tops, counts = _partial_layout(parts[0], "partials[0]")
@@ -730,7 +740,7 @@ def rollup_chunks(
     pending: list[pd.DataFrame] = []
     n_chunks = n_rows = 0
     try:
-        for chunk in chunks:
+        for chunk in check_iterable(chunks, name="chunks", what="contact frames"):
             pending.append(rollup_partial(chunk, rule, **options))
             n_chunks += 1
             n_rows += len(chunk)
@@ -843,6 +853,18 @@ def _partial_layout(partial: object, name: str) -> tuple[list[str], dict[str, fl
         dtype = partial[c].dtype
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise ValidationTypeError(f"{name} column {c!r} must hold numbers, got dtype {dtype}")
+        x = partial[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        if c in tops:  # -inf pads accounts with fewer contacts than top_k
+            bad = np.isnan(x) | (x == np.inf)
+        elif c == "total":
+            bad = ~np.isfinite(x)
+        else:
+            bad = ~(np.isfinite(x) & (x >= 0) & (x == np.round(x)) & (x < 2**53))
+        if bad.any():
+            raise ValidationError(
+                f"{name} column {c!r} has an impossible value {fmt(x[bad][0])} for account "
+                f"{fmt(partial.index[int(np.argmax(bad))])}; partials come from rollup_partial"
+            )
     return tops, counts
 
 

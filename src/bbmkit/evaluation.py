@@ -14,7 +14,15 @@ from scipy import stats
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count
-from bbmkit._validation import as_bool_array, check_frame, check_int, check_number, paired
+from bbmkit._validation import (
+    as_bool_array,
+    as_series,
+    check_frame,
+    check_int,
+    check_list,
+    check_number,
+    paired,
+)
 
 __all__ = [
     "CapacityThreshold",
@@ -33,7 +41,7 @@ def _scored(
     if isinstance(score, pd.DataFrame) or isinstance(outcome, pd.DataFrame):
         raise ValidationTypeError("score and outcome must be one-dimensional (Series or arrays)")
     score, outcome = paired(score, outcome, names=("score", "outcome"))
-    s = score if isinstance(score, pd.Series) else pd.Series(np.asarray(score))
+    s = as_series(score, name="score")
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         raise ValidationTypeError(f"score must hold numbers, got dtype {s.dtype}")
     values = s.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -163,7 +171,7 @@ def precision_at_k(
     """
     values, won = _scored(score, outcome, need_both=False)
     hits = np.cumsum(won[_order(values)])
-    ks = [k] if isinstance(k, int | np.integer) else list(k)
+    ks = [k] if isinstance(k, int | np.integer) else check_list(k, name="k")
     checked = [check_int(x, name="k", low=1) for x in ks]
     for x in checked:
         if x > values.size:
@@ -241,7 +249,7 @@ def capacity_threshold(
     if isinstance(periods, int | np.integer) and not isinstance(periods, bool):
         n_periods = check_int(periods, name="periods", low=1)
     else:
-        labels = periods if isinstance(periods, pd.Series) else pd.Series(np.asarray(periods))
+        labels = as_series(periods, name="periods")
         if len(labels) != values.size:
             raise ValidationError(
                 f"periods must have one label per score ({values.size}), got {len(labels)}"

@@ -23,6 +23,7 @@ from bbmkit._validation import (
     as_bool_array,
     check_frame,
     check_int,
+    check_no_missing,
     check_number,
     check_rate,
     datetime_array,
@@ -282,7 +283,7 @@ class Funnel:
         >>> Funnel.customer_journey().required_top(5, probability=0.9, stage="customer")
         248
         """
-        wanted = check_int(target, name="target", low=1)
+        wanted = check_int(target, name="target", low=1, high=2**53)
         level = check_probability(probability)
         if stage is not None:
             self._position(stage, "stage")
@@ -759,6 +760,16 @@ def icp_funnel(
             f"is_icp must be a pandas Series indexed by entity id, got {type(is_icp).__name__}"
         )
     flags = pd.Series(as_bool_array(is_icp, name="is_icp"), index=is_icp.index, name="is_icp")
+    if not flags.index.is_unique:
+        raise ValidationError("is_icp lists an entity more than once")
+    frame = check_frame(events, name="events")
+    require_columns(frame, [entity], name="events")
+    check_no_missing(frame[entity], entity)
+    known = pd.Index(frame[entity]).isin(flags.index)
+    if not known.all():
+        raise ValidationError(
+            f"is_icp has no value for entity {fmt(frame[entity].iloc[int(np.argmax(~known))])}"
+        )
     table = funnel_from_events(
         events,
         stages,

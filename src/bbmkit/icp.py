@@ -31,6 +31,7 @@ from bbmkit._kernels import (
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
     check_frame,
+    check_list,
     check_number,
     check_rate,
     finite_weights,
@@ -412,7 +413,7 @@ class Between(Criterion):
 
     @closed.validator
     def _check_closed(self, _: attrs.Attribute[str], value: object) -> None:
-        if value not in _CLOSED:
+        if not isinstance(value, str) or value not in _CLOSED:
             raise ValidationError(
                 f"closed must be one of {', '.join(map(repr, _CLOSED))}, got "
                 f"{fmt(value)}{_context(self)}"
@@ -1104,7 +1105,11 @@ def suggest_profile(
         raise ValidationError(f"max_categories must be an integer >= 1, got {fmt(max_categories)}")
     check_rate(threshold, name="threshold")
 
-    names = [c for c in frame.columns if c != value] if columns is None else list(columns)
+    names = (
+        [c for c in frame.columns if c != value]
+        if columns is None
+        else check_list(columns, name="columns")
+    )
     _require_columns(frame, names, name="customers")
     if value in names:
         raise ValidationError(f"columns must not include the value column {value!r}")

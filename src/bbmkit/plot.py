@@ -7,13 +7,23 @@ figure when omitted) and returns the Axes.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._validation import check_band, check_frame, require_columns
+from bbmkit._validation import (
+    check_band,
+    check_frame,
+    check_int,
+    check_list,
+    check_number,
+    fmt,
+    numeric_values,
+    require_columns,
+)
 
 try:
     import matplotlib.pyplot as plt
@@ -27,6 +37,38 @@ __all__ = ["funnel", "grade_grid", "icp_rates", "priority_bars", "score_history"
 
 _ICP = "#2a7ab9"
 _OTHER = "#c9c9c9"
+
+
+def _table(
+    table: object,
+    name: str,
+    counts: list[Any],
+    rates: list[str],
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """A result table to draw: present, unique rows, finite counts >= 0, rates in [0, 1] or NaN."""
+    frame = check_frame(table, name=name)
+    require_columns(frame, [*counts, *rates], name=name)
+    if frame.empty:
+        raise ValidationError(f"{name} is empty: nothing to draw")
+    if not frame.index.is_unique:
+        twice = frame.index[frame.index.duplicated()][0]
+        raise ValidationError(f"{name} has row {fmt(twice)} more than once")
+    values: dict[str, np.ndarray] = {}
+    for column in counts:
+        x = numeric_values(frame[column], column)
+        if not (np.isfinite(x) & (x >= 0)).all():
+            raise ValidationError(f"column {column!r} of {name} must hold finite counts >= 0")
+        values[column] = x
+    for column in rates:
+        x = numeric_values(frame[column], column)
+        if ((x < 0) | (x > 1)).any() or np.isinf(x).any():
+            raise ValidationError(f"column {column!r} of {name} must hold rates in [0, 1]")
+        values[column] = x
+    return frame, values
+
+
+def _columns(table: object) -> list[Any]:
+    return list(table.columns) if isinstance(table, pd.DataFrame) else []
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -62,25 +104,24 @@ def funnel(
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['MQL', 'SQL']
     """
-    frame = check_frame(table, name="table")
-    require_columns(frame, ["reached", "rate", "lower", "upper"], name="table")
+    frame, checked = _table(table, "table", ["reached"], ["rate", "lower", "upper"])
     ax = _axes(ax)
     stages = [str(s) for s in frame.index]
     y = np.arange(len(stages))[::-1]
     if split is not None:
-        require_columns(
-            check_frame(split, name="split"), ["reached_icp", "reached_non_icp"], name="split"
-        )
-        icp = split["reached_icp"].reindex(frame.index).to_numpy(dtype=float)
-        other = split["reached_non_icp"].reindex(frame.index).to_numpy(dtype=float)
+        parts, _ = _table(split, "split", ["reached_icp", "reached_non_icp"], [])
+        if not frame.index.isin(parts.index).all():
+            raise ValidationError("split has no row for some stages of table; pass the same funnel")
+        icp = numeric_values(parts["reached_icp"].reindex(frame.index), "reached_icp")
+        other = numeric_values(parts["reached_non_icp"].reindex(frame.index), "reached_non_icp")
         ax.barh(y, icp, color=_ICP, label="ICP")
         ax.barh(y, other, left=icp, color=_OTHER, label="non-ICP")
         ax.legend(loc="lower right")
     else:
-        ax.barh(y, frame["reached"].to_numpy(dtype=float), color=_ICP)
-    reached = frame["reached"].to_numpy(dtype=float)
+        ax.barh(y, checked["reached"], color=_ICP)
+    reached = checked["reached"]
     for yi, count, rate, low, high in zip(
-        y, reached, frame["rate"], frame["lower"], frame["upper"], strict=True
+        y, reached, checked["rate"], checked["lower"], checked["upper"], strict=True
     ):
         text = f"{count:,.0f}"
         if pd.notna(rate):
@@ -90,12 +131,12 @@ def funnel(
     ax.set_xlabel("entities reaching the stage (rate from the previous stage, interval)")
     ax.set_xlim(0, max(reached.max(), 1) * 1.45)
     # conversion rates with their interval whiskers, on their own axis at the top
-    rates = frame["rate"].to_numpy(dtype=float)
+    rates = checked["rate"]
     known = ~np.isnan(rates)
     if known.any():
         top = ax.twiny()
-        low = np.nan_to_num(frame["lower"].to_numpy(dtype=float), nan=0.0)
-        high = np.nan_to_num(frame["upper"].to_numpy(dtype=float), nan=0.0)
+        low = np.nan_to_num(checked["lower"], nan=0.0)
+        high = np.nan_to_num(checked["upper"], nan=0.0)
         whiskers = np.vstack([rates - low, high - rates])[:, known]
         top.errorbar(
             rates[known],
@@ -133,12 +174,12 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
     >>> len(ax.patches) >= 2
     True
     """
-    frame = check_frame(table, name="table")
-    require_columns(frame, ["icp_rate", "total"], name="table")
+    frame, _ = _table(table, "table", ["total"], ["icp_rate"])
     low, high = check_band(band)
     ax = _axes(ax)
     groups = frame.drop(index="all", errors="ignore")
-    rates = groups["icp_rate"].to_numpy(dtype=float)
+    rates = numeric_values(groups["icp_rate"], "icp_rate")
+    totals = numeric_values(groups["total"], "total")
     colours = [_ICP if low <= r <= high else "#d9822b" for r in rates]
     x = np.arange(len(groups))
     ax.bar(x, rates, color=colours)
@@ -151,8 +192,10 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
             linewidth=1,
             label="all",
         )
-    for xi, rate, total in zip(x, rates, groups["total"], strict=True):
-        ax.text(float(xi), rate, f"{rate:.0%}\nn={total:,}", ha="center", va="bottom", fontsize=7)
+    for xi, rate, total in zip(x, rates, totals, strict=True):
+        ax.text(
+            float(xi), rate, f"{rate:.0%}\nn={total:,.0f}", ha="center", va="bottom", fontsize=7
+        )
     ax.set_xticks(x, [str(g) for g in groups.index], rotation=30, ha="right")
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("ICP rate")
@@ -219,8 +262,13 @@ def priority_bars(contributions: pd.DataFrame, *, top: int = 15, ax: Axes | None
     >>> len(ax.patches)
     4
     """
-    frame = check_frame(contributions, name="contributions")
-    order = frame.sum(axis=1).sort_values(ascending=False, kind="stable").index[:top]
+    frame, _ = _table(contributions, "contributions", _columns(contributions), [])
+    if frame.shape[1] == 0:
+        raise ValidationError("contributions has no item columns")
+    if (frame.sum(axis=1) > 1 + 1e-9).any():
+        raise ValidationError("contributions must add up to a priority in [0, 1] per account")
+    shown_n = check_int(top, name="top", low=1)
+    order = frame.sum(axis=1).sort_values(ascending=False, kind="stable").index[:shown_n]
     shown = frame.loc[order]
     ax = _axes(ax)
     y = np.arange(len(shown))[::-1]
@@ -265,19 +313,23 @@ def score_history(
     >>> len(ax.get_lines())
     3
     """
-    frame = check_frame(history, name="history")
-    chosen = list(frame.index[:10]) if rows is None else rows
-    missing = [r for r in chosen if r not in frame.index]
+    frame, _ = _table(history, "history", [], [])
+    for column in frame.columns:
+        if not np.isfinite(numeric_values(frame[column], str(column))).all():
+            raise ValidationError(f"history has a missing or infinite score at {fmt(column)}")
+    if not frame.columns.is_unique:
+        raise ValidationError("history has a date (column) more than once")
+    level = None if threshold is None else check_number(threshold, name="threshold")
+    chosen = list(frame.index[:10]) if rows is None else check_list(rows, name="rows")
+    missing = [r for r in chosen if not isinstance(r, Hashable) or r not in frame.index]
     if missing:
         raise ValidationError(f"rows not in history: {', '.join(map(repr, missing[:5]))}")
     ax = _axes(ax)
     x = list(frame.columns)
     for row in chosen:
         ax.plot(x, frame.loc[row].to_numpy(dtype=float), marker="o", markersize=3, label=str(row))
-    if threshold is not None:
-        ax.axhline(
-            threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
-        )
+    if level is not None:
+        ax.axhline(level, color="black", linestyle="--", linewidth=1, label=f"threshold {level:g}")
     if pd.api.types.is_datetime64_any_dtype(frame.columns.dtype):
         ax.tick_params(axis="x", labelrotation=30)
     ax.set_ylabel("score")

@@ -53,6 +53,8 @@ from bbmkit._kernels import (
 from bbmkit._validation import (
     TICKS_PER_DAY,
     check_frame,
+    check_iterable,
+    check_list,
     check_no_missing,
     check_number,
     check_timestamp,
@@ -411,13 +413,13 @@ class ScoringModel:
         a           8.0  12.0  6.0
         b           0.0   0.0  8.0
         """
-        marks = list(dates)
+        marks = check_list(dates, name="dates")
         if not marks:
             raise ValidationError("dates must not be empty")
         base = self._prepare(
             events, as_of=None, contact=contact, event=event, time=time, keep_all=True
         )
-        resolved = [base.resolve_as_of(d) for d in marks]
+        resolved = [base.clock.to_days(d, f"dates[{i}]") for i, d in enumerate(marks)]
         last = max(resolved)
         days = base.time_days
         if base.keep_contacts:
@@ -671,7 +673,10 @@ class ScoringModel:
           contact_id event_type  points
         0          x      visit    10.0
         """
-        frames = [check_frame(p, name="partial") for p in partials]
+        frames = [
+            check_frame(p, name=f"partials[{i}]")
+            for i, p in enumerate(check_iterable(partials, name="partials", what="partial frames"))
+        ]
         if not frames:
             return self._partial_frame(
                 pd.Index([]), np.array([], dtype=np.intp), np.array([]), contact, event
@@ -758,14 +763,15 @@ class ScoringModel:
         keep_all: bool = False,
         slots: bool = False,
         slot_span: int = 0,
+        name: str = "events",
     ) -> _Log:
         if isinstance(events, EventLog):
             log = events._for_model(self)
             if keep_all:
                 return log
             return log.cut(log.resolve_as_of(as_of) if as_of is not None else None)
-        frame = check_frame(events, name="events")
-        require_columns(frame, [contact, event, time], name="events")
+        frame = check_frame(events, name=name)
+        require_columns(frame, [contact, event, time], name=name)
         for column in (contact, event):
             check_no_missing(frame[column], column)
         times, per_day, clock = _times(frame[time], time)
@@ -803,6 +809,7 @@ class _Clock:
     is_datetime: bool
     tz: Any = None
     unit: str = "ns"  # of the log's datetimes
+    column: str = "timestamp"  # the log's time column, named in errors
 
     def to_days(self, value: object, name: str = "as_of") -> float:
         if not self.is_datetime:
@@ -811,7 +818,8 @@ class _Clock:
             raise ValidationTypeError(
                 f"{name} must be a timestamp for a log of datetimes, got {fmt(value)}"
             )
-        return timestamp_days(check_timestamp(value, name=name, tz=self.tz), self.unit)
+        stamp = check_timestamp(value, name=name, tz=self.tz, data=f"column {self.column!r}")
+        return timestamp_days(stamp, self.unit)
 
 
 _UNIT_OF = {float(ticks): unit for unit, ticks in TICKS_PER_DAY.items()}
@@ -822,8 +830,9 @@ def _times(
 ) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.float64], float | None, _Clock]:
     raw, per_day, tz = raw_times(column, name)
     if tz is False:
-        return raw, per_day, _Clock(is_datetime=False)
-    return raw, per_day, _Clock(is_datetime=True, tz=tz, unit=_UNIT_OF[per_day])  # type: ignore[index]
+        return raw, per_day, _Clock(is_datetime=False, column=name)
+    unit = _UNIT_OF[per_day]  # type: ignore[index]
+    return raw, per_day, _Clock(is_datetime=True, tz=tz, unit=unit, column=name)
 
 
 def _type_codes(column: pd.Series, name: str, types: list[str]) -> npt.NDArray[np.integer[Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._validation import fmt
+from bbmkit._validation import check_int, fmt
 from bbmkit.accounts import Rule, rule_from_dict
 from bbmkit.funnel import Funnel
 from bbmkit.icp import ICPProfile
@@ -43,7 +43,8 @@ def _type_of(model: object) -> str:
     if isinstance(model, Funnel):
         return "funnel"
     raise ValidationTypeError(
-        f"only ICPProfile, ScoringModel, rules and Funnel serialise, got {type(model).__name__}"
+        f"model must be an ICPProfile, ScoringModel, rule or Funnel (they serialise), got "
+        f"{type(model).__name__}"
     )
 
 
@@ -96,6 +97,8 @@ def to_json(model: Model, *, indent: int | None = 2) -> str:
     >>> from_json(to_json(model)) == model
     True
     """
+    if indent is not None:
+        check_int(indent, name="indent", low=0, high=64)
     return json.dumps(to_dict(model), indent=indent, ensure_ascii=False)
 
 
@@ -118,7 +121,7 @@ def from_json(text: str | bytes) -> Model:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValidationError(f"not a valid JSON document: {err}") from err
+        raise ValidationError(f"text is not a valid JSON document: {err}") from err
     except RecursionError as err:
         raise ValidationError("the JSON document is nested too deeply to be a model") from err
     return from_dict(document)
@@ -161,5 +164,5 @@ def from_toml(source: str | Path) -> Model:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ValidationError(f"not a valid TOML document: {err}") from err
+        raise ValidationError(f"source is not a valid TOML document: {err}") from err
     return from_dict(document)

@@ -17,6 +17,8 @@ __all__ = ["CIMethod", "min_trials", "proportion_ci"]
 
 CIMethod: TypeAlias = Literal["wilson", "agresti_coull", "clopper_pearson", "normal"]
 _METHODS: tuple[str, ...] = ("wilson", "agresti_coull", "clopper_pearson", "normal")
+# beyond this many trials float counts are no longer exact: a rate that needs more is too small
+_MAX_TRIALS = 2**53
 
 
 def _counts(values: object, name: str) -> tuple[npt.NDArray[np.float64], pd.Index | None]:
@@ -34,14 +36,15 @@ def _counts(values: object, name: str) -> tuple[npt.NDArray[np.float64], pd.Inde
             )
         try:
             arr = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, OverflowError) as err:
             raise ValidationTypeError(
                 f"{name} must be a count or array of counts, got {fmt(values)}"
             ) from err
-    bad = ~(np.isfinite(arr) & (arr >= 0) & (arr == np.round(arr)))
+    # counts past 2**53 are no longer exact whole numbers in float64
+    bad = ~(np.isfinite(arr) & (arr >= 0) & (arr == np.round(arr)) & (arr <= _MAX_TRIALS))
     if bad.any():
         raise ValidationError(
-            f"{name} must be non-negative whole numbers, got {fmt(arr[bad].ravel()[0])}"
+            f"{name} must be whole numbers from 0 to 2**53, got {fmt(arr[bad].ravel()[0])}"
         )
     return arr, index
 
@@ -142,10 +145,6 @@ def _interval(
     return lower, upper
 
 
-# beyond this many trials float counts are no longer exact: a rate that needs more is too small
-_MAX_TRIALS = 2**53
-
-
 def min_trials(successes: int, rate: float, *, probability: float = 0.9) -> int:
     """Smallest number of trials ``n`` with ``P(Binomial(n, rate) >= successes) >= probability``.
 
@@ -170,7 +169,7 @@ def min_trials(successes: int, rate: float, *, probability: float = 0.9) -> int:
     >>> 5 / 0.032  # the expected-value answer, reached only about half the time
     156.25
     """
-    target = check_int(successes, name="successes", low=1)
+    target = check_int(successes, name="successes", low=1, high=_MAX_TRIALS)
     p = check_number(rate, name="rate", low=0.0, high=1.0, low_inclusive=False)
     return plan_trials(target, p, check_probability(probability), "rate")
 

@@ -266,7 +266,8 @@ def first_crossing(
         # the function is linear on the segment, so interpolation is exact; a flat segment
         # that ends below the threshold began below it (only the first can: value0 < threshold)
         gap = np.where(falling, threshold[g] - value_before[first], 0.0)
-        cross = start + gap / np.where(falling, slope[first], 1.0)
+        with np.errstate(over="ignore"):  # thresholds near 1e308: the clip bounds the crossing
+            cross = start + gap / np.where(falling, slope[first], 1.0)
         out[g] = np.clip(cross, start, xs[first])
     out[value0 < threshold] = 0.0
     return out

@@ -184,7 +184,7 @@ def make_demo(
     seed : int
         Seed of ``numpy.random.default_rng``.
     n_accounts, n_contacts : int
-        Table sizes (at least 1 each).
+        Table sizes: 1 to 1,000,000 accounts and 1 to 10,000,000 contacts.
 
     Examples
     --------
@@ -195,8 +195,9 @@ def make_demo(
     >>> small.contacts.equals(make_demo(seed=1, n_accounts=20, n_contacts=100).contacts)
     True
     """
-    check_int(n_accounts, name="n_accounts", low=1)
-    check_int(n_contacts, name="n_contacts", low=1)
+    # the demo is built in memory: bound its size
+    check_int(n_accounts, name="n_accounts", low=1, high=1_000_000)
+    check_int(n_contacts, name="n_contacts", low=1, high=10_000_000)
     check_int(seed, name="seed", low=0)
     return _typed(_generator.generate(seed=seed, n_accounts=n_accounts, n_contacts=n_contacts))
 
