@@ -6,6 +6,8 @@ one of them failed before the boundary was hardened.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,6 +127,39 @@ def test_every_datetime_unit_scores_like_nanoseconds(times: list, unit: str) -> 
     pd.testing.assert_frame_equal(
         model.ledger(ns, as_of=as_of), model.ledger(other, as_of=as_of), rtol=1e-9, atol=1e-12
     )
+
+
+@given(
+    st.lists(
+        st.datetimes(
+            min_value=pd.Timestamp("1700-01-01").to_pydatetime(),
+            max_value=pd.Timestamp("2250-01-01").to_pydatetime(),
+        ),
+        min_size=2,
+        max_size=20,
+    ),
+    st.sampled_from(UNITS[:3]),
+)
+def test_every_datetime_unit_gives_the_funnel_of_nanoseconds(times: list, unit: str) -> None:
+    stamps = pd.Series(pd.to_datetime(times)).dt.as_unit("ns").dt.floor("s")
+    ns = pd.DataFrame(
+        {
+            "entity_id": [i // 2 for i in range(len(times))],
+            "stage": ["lead" if i % 2 == 0 else "sql" for i in range(len(times))],
+            "timestamp": stamps,
+        }
+    )
+    other = ns.assign(timestamp=ns["timestamp"].dt.as_unit(unit))
+    expected = bk.funnel_from_events(ns, ["lead", "sql"], backfill=False)
+    got = bk.funnel_from_events(other, ["lead", "sql"], backfill=False)
+    pd.testing.assert_frame_equal(expected, got, rtol=1e-9)
+    model = bk.ScoringModel({"lead": 50, "sql": 20}, half_life=30)
+    log = ns.rename(columns={"entity_id": "contact_id", "stage": "event_type"})
+    log_other = other.rename(columns={"entity_id": "contact_id", "stage": "event_type"})
+    a = model.time_to_threshold(log, 10)
+    b = model.time_to_threshold(log_other, 10)
+    np.testing.assert_allclose(a["days"], b["days"], rtol=1e-9, atol=1e-6)
+    assert (a["at"] - b["at"]).abs().max() <= pd.Timedelta(seconds=1)
 
 
 def test_arrow_timestamps_keep_their_zone() -> None:
@@ -550,3 +585,45 @@ def test_scoring_models_are_frozen_and_hashable() -> None:
     from bbmkit.serialize import from_json, to_json
 
     assert from_json(to_json(model)) == model
+
+
+# ------------------------------- property: every Series pair aligns by label
+
+_PAIRED: dict[str, Any] = {
+    "icp_rate": lambda a, b: bk.icp_rate(a > 0.5, by=b),
+    "icp_trend": lambda a, b: bk.icp_trend(a > 0.5, b, band=(0.2, 0.8)),
+    "nps": lambda a, b: bk.nps((a * 10).round(), by=b),
+    "proportion_ci": lambda a, b: bk.proportion_ci((a * 5).round(), (a * 5).round() + b.map(len)),
+    "roc_auc": lambda a, b: bk.roc_auc(a, b == "x"),
+    "lift_table": lambda a, b: bk.lift_table(a, b == "x", bins=2),
+    "precision_at_k": lambda a, b: bk.precision_at_k(a, b == "x", [1, 2]),
+    "capacity_threshold": lambda a, b: bk.capacity_threshold(a, b == "x", capacity=1.0, periods=b),
+    "log_odds_weights": lambda a, b: bk.log_odds_weights(b.to_frame("group"), a > 0.5),
+    "ltv_comparison": lambda a, b: bk.ltv_comparison(a, b == "x"),
+    "grade": lambda a, b: bk.grade(a, b.map(len) * 40.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PAIRED))
+@given(data=st.data())
+def test_series_pairs_align_by_label(name: str, data: st.DataObject) -> None:
+    n = data.draw(st.integers(min_value=4, max_value=12), label="n")
+    values = data.draw(
+        st.lists(st.floats(min_value=0.01, max_value=0.99), min_size=n, max_size=n, unique=True),
+        label="a",
+    )
+    labels = data.draw(st.lists(st.sampled_from(["x", "yy"]), min_size=n, max_size=n), label="b")
+    labels[:2] = ["x", "yy"]  # both classes of an outcome
+    index = [f"id{i}" for i in range(n)]
+    a = pd.Series(values, index=index)
+    b = pd.Series(labels, index=index)
+    order = data.draw(st.permutations(range(n)), label="order")
+    call = _PAIRED[name]
+    expected = call(a, b)
+    shuffled = call(a, b.iloc[list(order)])
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(expected, shuffled)
+    elif isinstance(expected, pd.Series):
+        pd.testing.assert_series_equal(expected, shuffled)
+    else:  # a number or a frozen result
+        assert expected == shuffled

@@ -496,8 +496,9 @@ def paired(first: _A, second: _B, *, names: tuple[str, str]) -> tuple[_A, _B]:
     labels in another order (two ``value_counts()`` results) put ``second``
     in ``first``'s order; any other difference is an error, because pairing
     by position would match rows to the wrong ones. Arrays pair by position.
+    ``first`` may be a DataFrame (its rows are paired with ``second``).
     """
-    if not (isinstance(first, pd.Series) and isinstance(second, pd.Series)):
+    if not (isinstance(first, pd.Series | pd.DataFrame) and isinstance(second, pd.Series)):
         return first, second
     if first.index.equals(second.index):
         return first, second

@@ -228,7 +228,7 @@ def prioritize(
 
     Examples
     --------
-    DOMAIN.md section 5:
+    Three accounts weighted by ICP fit (%), opportunity, purchase history and relationship:
 
     >>> import pandas as pd
     >>> from bbmkit import prioritize
@@ -553,7 +553,7 @@ def account_table(
         columns the profile reads.
     profile : ICPProfile, optional
         Adds ``icp_fit``: the account's ICP fit, in % (``fit_scale="percent"``,
-        scale 100, as in DOMAIN.md) or in [0, 1] (``"unit"``).
+        scale 100, as ABM teams usually score it) or in [0, 1] (``"unit"``).
     scores, contacts : pandas.Series, optional
         Contact scores (indexed by contact id) and the contact -> account map;
         add ``engagement`` (the ABM account score: the sum of its contacts'

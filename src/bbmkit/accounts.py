@@ -866,7 +866,7 @@ def handover(
 
     Examples
     --------
-    The ABM rule of DOMAIN.md: one contact at 100, or three at 60.
+    A common ABM handover rule: one contact at 100, or three at 60.
 
     >>> import pandas as pd
     >>> from bbmkit import any_contact, contacts, handover

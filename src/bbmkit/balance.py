@@ -99,7 +99,7 @@ def icp_rate(
 
     Examples
     --------
-    The DOMAIN.md example: 400 leads of which 150 match the ICP.
+    400 leads of which 150 match the ICP: an ICP rate of 37.5 %.
 
     >>> import pandas as pd
     >>> from bbmkit import icp_rate

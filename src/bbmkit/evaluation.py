@@ -249,6 +249,7 @@ def capacity_threshold(
     if isinstance(periods, int | np.integer) and not isinstance(periods, bool):
         n_periods = check_int(periods, name="periods", low=1)
     else:
+        _, periods = paired(score, periods, names=("score", "periods"))
         labels = as_series(periods, name="periods")
         if len(labels) != values.size:
             raise ValidationError(
@@ -332,6 +333,7 @@ def log_odds_weights(
             False      3    1     2    -4.0
     """
     frame = check_frame(features, name="features")
+    frame, outcome = paired(frame, outcome, names=("features", "outcome"))
     won = as_bool_array(outcome, name="outcome")
     if won.shape[0] != len(frame):
         raise ValidationError(

@@ -1,7 +1,7 @@
 """Funnel maths: stage-to-stage conversion, projection, reverse planning, what-if.
 
 A :class:`Funnel` is an ordered list of stages and the conversion rate of
-each transition. With the customer-journey rates of DOMAIN.md (20 %, 40 %,
+each transition. With typical customer-journey rates (20 %, 40 %,
 40 %, 10 %), 10,000 aware people become 2,000 leads, 800 prospects, 320
 customers and 32 promoters; 5 customers need 156.25 aware people in
 expectation.
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 CUSTOMER_JOURNEY: tuple[str, ...] = ("awareness", "lead", "prospect", "customer", "promoter")
-"""The customer journey of DOMAIN.md section 3."""
+"""The customer journey: awareness, lead, prospect, customer, promoter."""
 
 DEMAND_WATERFALL: tuple[str, ...] = ("PL", "AL", "ML", "MAL", "MQL", "SAL", "SQL", "C")
 """Demand-waterfall statuses: potential, anonymous, marketing, marketing-accepted,
@@ -135,7 +135,7 @@ class Funnel:
 
     @classmethod
     def customer_journey(cls, rates: Sequence[float] = _JOURNEY_RATES) -> Funnel:
-        """awareness -> lead -> prospect -> customer -> promoter (DOMAIN.md rates by default).
+        """awareness -> lead -> prospect -> customer -> promoter (20 %, 40 %, 40 %, 10 % by default).
 
         Examples
         --------

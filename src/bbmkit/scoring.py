@@ -84,7 +84,7 @@ def _points_converter(points: object) -> object:
 
 
 def _caps_converter(caps: object) -> object:
-    # None is API.md's spelling of "no event caps"
+    # None is the documented spelling of "no event caps"
     return {} if caps is None else _points_converter(caps)
 
 
