@@ -627,3 +627,19 @@ def test_series_pairs_align_by_label(name: str, data: st.DataObject) -> None:
         pd.testing.assert_series_equal(expected, shuffled)
     else:  # a number or a frozen result
         assert expected == shuffled
+
+
+def test_abm_kpis_duplicate_contacts_and_as_of_out_of_range() -> None:
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["c1", "c1"],
+            "account_id": ["A", "A"],
+            "created_at": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+        }
+    )
+    events = pd.DataFrame({"contact_id": ["c1"], "timestamp": pd.to_datetime(["2026-02-02"])})
+    with pytest.raises(bk.ValidationError, match="contacts lists contact 'c1' more than once"):
+        bk.abm_kpis(["A"], contacts=contacts, events=events)
+    log = _log(["2024-01-01"], "us")
+    with pytest.raises(bk.ValidationError, match="as_of is not a timestamp pandas can hold"):
+        bk.ScoringModel({"visit": 1}).score(log, as_of="99999-01-01")
