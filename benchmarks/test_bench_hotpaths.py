@@ -272,6 +272,45 @@ def test_funnel_floor(record: Any, stage_log: pd.DataFrame) -> None:
     record(read_once, buffers(stage_log))
 
 
+def with_lost(stage_log: pd.DataFrame, *, seed: int = 1) -> pd.DataFrame:
+    """The log with a "Lost" event for a third of the entities that did not reach the last stage."""
+    rng = np.random.default_rng(seed)
+    won = stage_log["entity_id"].to_numpy()[stage_log["stage"].to_numpy() == STAGES[-1]]
+    n = int(stage_log["entity_id"].max()) + 1
+    candidates = np.setdiff1d(np.arange(n), won)
+    lost = candidates[rng.random(candidates.size) < 1 / 3]
+    rows = pd.DataFrame(
+        {
+            "entity_id": lost,
+            "stage": pd.Categorical.from_codes(
+                np.full(lost.size, len(STAGES)), categories=[*STAGES, "Lost"]
+            ),
+            "timestamp": np.full(lost.size, 400.0),
+        }
+    )
+    log = stage_log.assign(stage=stage_log["stage"].cat.add_categories("Lost"))
+    return pd.concat([log, rows], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def stage_log_lost(stage_log: pd.DataFrame) -> pd.DataFrame:
+    return with_lost(stage_log)
+
+
+@pytest.mark.parametrize("name", ["bbmkit", "bbmkit_without_lost"])
+def test_funnel_lost(
+    record: Any, stage_log: pd.DataFrame, stage_log_lost: pd.DataFrame, name: str
+) -> None:
+    # the cost of lost= (open and lost counts per transition) against the plain funnel
+    group = f"funnel_from_events lost=[n={stage_log['entity_id'].max() + 1:.0e}]"
+    if name == "bbmkit":
+        run = lambda: bk.funnel_from_events(stage_log_lost, STAGES, lost="Lost")  # noqa: E731
+        timed(record, group, name, run, inputs=(stage_log_lost,))
+    else:
+        run = lambda: bk.funnel_from_events(stage_log, STAGES)  # noqa: E731
+        timed(record, group, name, run, inputs=(stage_log,))
+
+
 def _prioritize_runner(request: Any, name: str, accounts: pd.DataFrame) -> Any:
     formats = {"polars": "pl_accounts", "duckdb": "plain_accounts"}
     return _runner(request, name, PRIORITIZERS, accounts, formats)

@@ -219,6 +219,16 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
             "entity": "entity_id",
         },
     ),
+    "stage_log": (
+        bk.stage_log,
+        {
+            "table": _DEMO.deals.head(12).assign(stage="Engaging"),
+            "entity": "deal_id",
+            "stage": "stage",
+            "dates": {"Engaging": "opened_at", "Won": "closed_at"},
+            "order": ["Prospecting", "Engaging", "Won"],
+        },
+    ),
     "retention": (bk.retention, {"customers": 320.0, "churn": 0.3, "periods": 3}),
     "proportion_ci": (
         bk.proportion_ci,

@@ -133,7 +133,7 @@ def test_icp_split() -> None:
             ValidationError,
             r"unknown stage\(s\) 'Won' \(stages: MQL, SAL, SQL, C\)",
         ),
-        (log([("a", "MQL", np.nan)]), STAGES, {}, ValidationError, "missing or infinite time"),
+        (log([("a", "MQL", np.inf)]), STAGES, {}, ValidationError, "1 infinite time"),
         (
             log([("a", "MQL", 0.0)]).drop(columns="stage"),
             STAGES,

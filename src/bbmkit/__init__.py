@@ -61,6 +61,7 @@ from bbmkit.funnel import (
     funnel_from_events,
     icp_funnel,
     retention,
+    stage_log,
 )
 from bbmkit.icp import (
     AtLeast,
@@ -153,6 +154,7 @@ __all__ = [
     "rollup",
     "rule_from_dict",
     "scorecard",
+    "stage_log",
     "stage_transitions",
     "suggest_profile",
     "swap_weights",

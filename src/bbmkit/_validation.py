@@ -43,6 +43,7 @@ __all__ = [
     "finite_weights",
     "fmt",
     "numeric_values",
+    "optional_times",
     "paired",
     "raw_times",
     "real_to_float",
@@ -364,6 +365,41 @@ def times_as_days(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64]
         return raw.astype(np.float64, copy=False), tz
     # float days since the epoch keep ~10 microsecond precision for centuries
     return divided(raw.view(np.int64), per_day), tz
+
+
+def optional_times(column: pd.Series, name: str) -> tuple[npt.NDArray[np.float64], bool]:
+    """Float days since the epoch (datetimes) or as given (numbers), NaN where missing.
+
+    For logs whose times may be unknown on some rows (a CRM stage without a
+    date): counts use every row, time-based results only the known times.
+    Returns the days and whether every time is known. Infinite and non-time
+    values are still errors.
+    """
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        values = datetime_array(column)
+        ticks = np.asarray(values.asi8)
+        days = divided(ticks, float(TICKS_PER_DAY[values.unit]))
+        if not any_equal(ticks, _NAT):
+            return days, True
+        days[ticks == _NAT] = np.nan
+        return days, False
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        days = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(days)
+        if not bad.any():
+            return days, True
+        infinite = np.isinf(days)
+        if infinite.any():
+            first = column.index[int(np.argmax(infinite))]
+            raise ValidationError(
+                f"column {name!r} has {int(infinite.sum())} infinite time(s) (first at index {fmt(first)})"
+            )
+        return days, False
+    raise ValidationTypeError(
+        f"column {name!r} must hold datetimes or numbers of days, got dtype {dtype}; "
+        "convert text with pandas.to_datetime"
+    )
 
 
 def raw_times(

@@ -10,27 +10,30 @@ expectation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from bbmkit._convert import factorize, small_codes
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count, group_median
+from bbmkit._kernels import group_count, group_median, group_presence
 from bbmkit._validation import (
     as_bool_array,
     check_frame,
+    check_in_choices,
     check_int,
+    check_list,
     check_no_missing,
     check_number,
     check_rate,
     datetime_array,
     fmt,
+    optional_times,
     real_to_float,
     require_columns,
-    times_as_days,
 )
 from bbmkit.stats import check_probability, plan_trials, proportion_ci
 
@@ -41,6 +44,7 @@ __all__ = [
     "funnel_from_events",
     "icp_funnel",
     "retention",
+    "stage_log",
 ]
 
 CUSTOMER_JOURNEY: tuple[str, ...] = ("awareness", "lead", "prospect", "customer", "promoter")
@@ -534,16 +538,21 @@ def _entity_labels(
     )
 
 
+_BASES: tuple[str, ...] = ("entered", "resolved")
+
+
 def funnel_from_events(
     events: pd.DataFrame,
     stages: Sequence[str],
     *,
     entity: str = "entity_id",
     stage: str = "stage",
-    time: str = "timestamp",
+    time: str | None = "timestamp",
     by: str | pd.Series | None = None,
     entry_period: str | None = None,
     backfill: bool = True,
+    lost: str | Sequence[str] | None = None,
+    basis: Literal["entered", "resolved"] = "entered",
     method: str = "wilson",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -552,23 +561,44 @@ def funnel_from_events(
     Parameters
     ----------
     events : pandas.DataFrame
-        One row per (entity, stage reached, time); stage names from ``stages``.
+        One row per (entity, stage reached, time); stage names from ``stages``
+        (and ``lost``).
     stages : sequence of str
         The stages in funnel order (e.g. :data:`DEMAND_WATERFALL`).
-    entity, stage, time : str
-        Column names; times are datetimes or numbers of days.
+    entity, stage : str
+        Column names of the entity id and the stage reached (neither may be
+        missing).
+    time : str or None, default "timestamp"
+        Column of the times (datetimes or numbers of days). Times may be
+        missing on some rows (a CRM stage without a date), or the log may
+        have no times at all (``time=None``): counts, rates and intervals use
+        every row, and only ``median_days`` needs the times.
     by : str or pandas.Series, optional
-        Cohorts: a column of ``events`` that is constant per entity
-        (programme, ICP yes/no, month of entry) or a Series of labels indexed
-        by entity id. Missing labels form their own cohort.
+        Cohorts: the name of a column of ``events`` that is constant per
+        entity (programme, ICP yes/no, month of entry), or a Series of
+        labels indexed by entity id. Missing labels form their own cohort.
     entry_period : str, optional
         Cohorts by the period of each entity's first event instead, as a
         pandas period alias (``"M"`` month, ``"Q"`` quarter, ``"W"`` week);
-        datetime logs only. Exclusive with ``by``.
+        datetime logs only. Exclusive with ``by``. Entities without any known
+        time form a cohort of their own.
     backfill : bool, default True
         An entity that reached a stage also passed every earlier stage, even
         when that event is missing from the log (an SQL was an MQL). With
         False an entity counts only at stages it has an event for.
+    lost : str or sequence of str, optional
+        Terminal failure stage(s), e.g. ``"Lost"``: not part of ``stages``.
+        An entity with such an event is lost at the furthest stage it
+        reached (an entity with only a lost event entered the first stage);
+        an entity that entered a stage, did not reach the next one and is
+        not lost is **open** (a deal still in the pipeline). With ``lost``
+        the result gains ``lost`` and ``open`` per transition.
+    basis : {"entered", "resolved"}, default "entered"
+        The denominator of ``rate``: every entity that entered the previous
+        stage (``"entered"``), or only those whose outcome is known,
+        converted or lost (``"resolved"``, needs ``lost``). Open entities
+        bias the "entered" rate down while a pipeline is young; "resolved"
+        is the win rate of closed deals.
     method, confidence
         Interval of each rate, as in :func:`proportion_ci`.
 
@@ -576,11 +606,14 @@ def funnel_from_events(
     -------
     pandas.DataFrame
         Indexed by stage (by cohort and stage with ``by``): ``reached``
-        (entities that reached the stage), ``rate`` (reached / reached at the
-        previous stage; missing for the first stage), ``lower``, ``upper``
-        (its interval) and ``median_days`` (median time from entering this
-        stage to entering the next, over entities with both entry times;
-        entities still in the stage are not counted).
+        (entities that reached the stage), ``rate`` (of the entities that
+        reached the previous stage, the share that reached this one, over
+        ``basis``; missing for the first stage), ``lower``, ``upper`` (its
+        interval), with ``lost`` also ``lost`` and ``open`` (nullable
+        integers, of the entities that reached the previous stage but not
+        this one; missing for the first stage), and ``median_days`` (median
+        time from entering this stage to entering the next, over entities
+        with both entry times; entities still in the stage are not counted).
 
     Examples
     --------
@@ -598,34 +631,66 @@ def funnel_from_events(
     MQL          4    NaN          3.0
     SAL          3  0.750          8.0
     SQL          2  0.667          NaN
+
+    Deals of a CRM snapshot: three won, two lost, three still open. The
+    rate over every deal that entered reads 3 / 8; over the resolved ones,
+    the win rate of closed deals, 3 / 5:
+
+    >>> deals = pd.DataFrame({
+    ...     "deal": list("abcdefgh"),
+    ...     "stage": ["Won", "Won", "Won", "Lost", "Lost", "Open", "Open", "Open"]})
+    >>> deals["stage"] = deals["stage"].replace({"Open": "Engaging"})
+    >>> log = pd.concat([deals.assign(stage="Engaging"), deals[deals.stage != "Engaging"]])
+    >>> funnel_from_events(log, ["Engaging", "Won"], entity="deal", time=None, lost="Lost",
+    ...                    basis="resolved")[["reached", "lost", "open", "rate"]]
+              reached  lost  open  rate
+    stage
+    Engaging        8  <NA>  <NA>   NaN
+    Won             3     2     3   0.6
     """
     frame = check_frame(events, name="events")
     names = _stages_converter(stages)
     _validate_stages(None, None, names)  # type: ignore[arg-type]
     stage_names: tuple[str, ...] = names  # type: ignore[assignment]
-    require_columns(frame, [entity, stage, time], name="events")
+    lost_names = _lost_stages(lost, stage_names)
+    check_in_choices(basis, name="basis", choices=_BASES)
+    if basis == "resolved" and not lost_names:
+        raise ValidationError(
+            "basis='resolved' needs lost= (the stage(s) that end an entity's journey)"
+        )
+    if time is not None and not isinstance(time, str):
+        raise ValidationTypeError(f"time must be a column name or None, got {fmt(time)}")
+    require_columns(frame, [entity, stage], name="events")
+    if time is not None and time not in frame.columns:
+        require_columns(frame, [time], name="events (pass time=None for a log without times)")
     for column in (entity, stage):
         missing = frame[column].isna().to_numpy()
         if missing.any():
             raise ValidationError(f"column {column!r} has {int(missing.sum())} missing value(s)")
     if not isinstance(backfill, bool):
         raise ValidationTypeError(f"backfill must be True or False, got {fmt(backfill)}")
-    times, _ = times_as_days(frame[time], time)
+    times, complete = optional_times(frame[time], time) if time is not None else (None, False)
     raw_codes, labels = small_codes(frame[stage])
-    lookup = pd.Index(stage_names, dtype=object).get_indexer(labels)
+    s = len(stage_names)
+    lookup = pd.Index([*stage_names, *lost_names], dtype=object).get_indexer(labels)
+    # every lost stage is one more column of the entry table, after the funnel's stages
+    lookup = np.where(lookup > s, s, lookup)
     stage_codes = lookup[raw_codes]
     if (stage_codes < 0).any():
         used = np.bincount(raw_codes.astype(np.intp), minlength=len(labels)) > 0
         unknown = sorted(map(str, labels[used & (lookup < 0)]))
         raise ValidationError(
             f"column {stage!r} has unknown stage(s) {', '.join(map(repr, unknown[:8]))} "
-            f"(stages: {', '.join(stage_names)})"
+            f"(stages: {', '.join(stage_names)}"
+            + (f"; lost: {', '.join(lost_names)})" if lost_names else ")")
         )
     codes, entity_ids = factorize(frame[entity])
-    n, s = len(entity_ids), len(stage_names)
+    n = len(entity_ids)
     if entry_period is not None:
         if by is not None:
             raise ValidationError("give by or entry_period, not both")
+        if time is None:
+            raise ValidationError("entry_period needs the times: give time=")
         by = _entry_cohorts(frame[time], codes, n, entity_ids, entry_period, time)
     if by is None:
         group, groups, group_name = np.zeros(n, dtype=np.intp), pd.Index(["all"]), None
@@ -633,11 +698,25 @@ def funnel_from_events(
         group, groups, group_name = _entity_labels(frame, by, entity, codes, n, entity_ids)
     n_groups = len(groups)
 
-    # first entry time per (entity, stage); inf where the entity has no such event
-    flat_entry = np.full(n * s, np.inf)
-    np.minimum.at(flat_entry, codes * s + stage_codes, times)
-    entry = flat_entry.reshape(n, s)
-    has = np.isfinite(entry)
+    # first entry time per (entity, stage): inf where the entity has no such event or time
+    width = s + 1 if lost_names else s
+    flat = codes * width + stage_codes
+    flat_entry = np.full(n * width, np.inf)
+    if times is not None:
+        known = slice(None) if complete else ~np.isnan(times)
+        np.minimum.at(flat_entry, flat[known], times[known])
+    entry = flat_entry.reshape(n, width)
+    has = np.isfinite(entry) if complete else group_presence(flat, n * width).reshape(n, width)
+    is_lost: npt.NDArray[np.bool_] | None = None
+    timed = has if complete else np.isfinite(entry)  # both entry times known
+    if lost_names:
+        is_lost = has[:, s].copy()
+        entry = entry[:, :s]
+        timed = np.ascontiguousarray(timed[:, :s])
+        has = np.ascontiguousarray(has[:, :s])
+        # an entity with only a lost event entered the funnel: it was at the first stage (with
+        # no time there: ``timed`` is taken before)
+        has[:, 0] |= ~has.any(axis=1)
     if backfill:
         # the furthest stage is the last one with an entry (every entity has one)
         furthest = (s - 1) - np.argmax(has[:, ::-1], axis=1)
@@ -649,37 +728,262 @@ def funnel_from_events(
         counts[:, k] = group_count(group, n_groups, reached[:, k])
 
     # time in stage k: entry(k+1) - entry(k) where both are known; medians by sorting
-    rows, ks = np.nonzero(has[:, 1:] & has[:, :-1])
+    rows, ks = np.nonzero(timed[:, 1:] & timed[:, :-1])
     key = group[rows] * s + ks
     values = entry[rows, ks + 1] - entry[rows, ks]
     medians = group_median(key, values, n_groups * s).reshape(n_groups, s)
 
     previous = np.concatenate([np.zeros((n_groups, 1), dtype=np.int64), counts[:, :-1]], axis=1)
-    rate = np.full(counts.shape, np.nan)
-    lower = np.full(counts.shape, np.nan)
-    upper = np.full(counts.shape, np.nan)
-    ok = previous > 0
-    ok[:, 0] = False
-    ok &= counts <= previous  # without backfill a later stage can outnumber an earlier one
-    if ok.any():
-        ci = proportion_ci(counts[ok], previous[ok], method=method, confidence=confidence)  # type: ignore[arg-type]
-        rate[ok], lower[ok], upper[ok] = ci["rate"], ci["lower"], ci["upper"]
-    without = (previous > 0) & ~ok
-    without[:, 0] = False
-    rate[without] = counts[without] / previous[without]
+    converted = counts
+    columns: dict[str, Any] = {"reached": counts.ravel()}
+    if is_lost is not None:
+        lost_n = np.zeros((n_groups, s), dtype=np.int64)
+        left_n = np.zeros((n_groups, s), dtype=np.int64)
+        if backfill:
+            # the entities that stayed after stage k-1 are those whose furthest stage it is
+            converted = counts
+            at = group * s + furthest
+            left_n[:, 1:] = group_count(at, n_groups * s).reshape(n_groups, s)[:, :-1]
+            lost_n[:, 1:] = group_count(at, n_groups * s, is_lost).reshape(n_groups, s)[:, :-1]
+        else:
+            converted = np.zeros((n_groups, s), dtype=np.int64)
+            for k in range(1, s):  # a loop over transitions
+                entered = reached[:, k - 1]
+                converted[:, k] = group_count(group, n_groups, entered & reached[:, k])
+                stayed = entered & ~reached[:, k]
+                left_n[:, k] = group_count(group, n_groups, stayed)
+                lost_n[:, k] = group_count(group, n_groups, stayed & is_lost)
+        first = np.zeros((n_groups, s), dtype=bool)
+        first[:, 0] = True
+        columns["lost"] = pd.array(np.where(first, 0, lost_n).ravel(), dtype="Int64")
+        columns["open"] = pd.array(np.where(first, 0, left_n - lost_n).ravel(), dtype="Int64")
+        columns["lost"][first.ravel()] = pd.NA
+        columns["open"][first.ravel()] = pd.NA
+        if basis == "resolved":
+            previous = converted + lost_n
+    rate, lower, upper = _rates(converted, previous, method, confidence)
+    columns.update({"rate": rate.ravel(), "lower": lower.ravel(), "upper": upper.ravel()})
+    if is_lost is not None:  # reached, lost, open, then the rate
+        order = ["reached", "lost", "open", "rate", "lower", "upper"]
+        columns = {c: columns[c] for c in order}
+    columns["median_days"] = medians.ravel()
     result = pd.DataFrame(
-        {
-            "reached": counts.ravel(),
-            "rate": rate.ravel(),
-            "lower": lower.ravel(),
-            "upper": upper.ravel(),
-            "median_days": medians.ravel(),
-        },
+        columns,
         index=pd.MultiIndex.from_product(
             [groups, pd.Index(stage_names, name="stage")], names=[group_name, "stage"]
         ),
     )
     return result.droplevel(0) if by is None else result
+
+
+def _lost_stages(lost: object, stages: tuple[str, ...]) -> tuple[str, ...]:
+    if lost is None:
+        return ()
+    names = [lost] if isinstance(lost, str) else check_list(lost, name="lost", empty=False)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValidationTypeError(
+                f"lost stage names must be non-empty strings, got {fmt(name)}"
+            )
+        if name in stages:
+            raise ValidationError(
+                f"lost stage {name!r} is also in stages; a lost stage ends the journey outside the funnel"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def _rates(
+    converted: npt.NDArray[np.int64],
+    previous: npt.NDArray[np.int64],
+    method: str,
+    confidence: float,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each stage's rate converted / previous with its interval; NaN for the first stage."""
+    rate = np.full(converted.shape, np.nan)
+    lower = np.full(converted.shape, np.nan)
+    upper = np.full(converted.shape, np.nan)
+    ok = previous > 0
+    ok[:, 0] = False
+    ok &= converted <= previous  # without backfill a later stage can outnumber an earlier one
+    if ok.any():
+        ci = proportion_ci(converted[ok], previous[ok], method=method, confidence=confidence)  # type: ignore[arg-type]
+        rate[ok], lower[ok], upper[ok] = ci["rate"], ci["lower"], ci["upper"]
+    without = (previous > 0) & ~ok
+    without[:, 0] = False
+    rate[without] = converted[without] / previous[without]
+    return rate, lower, upper
+
+
+def stage_log(
+    table: pd.DataFrame,
+    *,
+    entity: str,
+    stage: str,
+    dates: Mapping[str, str] | None = None,
+    order: Sequence[str],
+) -> pd.DataFrame:
+    """A stage-event log from a CRM snapshot: one row per entity with its current stage.
+
+    CRMs export deals (or leads) as one row each, with the current stage and
+    one date column per stage. This turns such a table into the long log
+    :func:`funnel_from_events` takes: an entity at a stage of ``order`` also
+    passed every earlier stage (a Won deal was Engaging and Prospecting); an
+    entity whose current stage is not in ``order`` (Lost) keeps that stage,
+    entered the first stage, and passed every stage up to the furthest one
+    it has a date for (a date column shared with its own stage, such as a
+    close date of both Won and Lost, does not count).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per entity: ``entity`` (unique, not missing), ``stage`` (the
+        current stage, not missing) and the date columns.
+    entity, stage : str
+        Column names of the entity id and the current stage.
+    dates : mapping of str to str, optional
+        Stage -> the column holding the date the entity entered it
+        (datetimes or numbers of days; missing dates are allowed and come out
+        as missing times). Stages without a column get no time.
+    order : sequence of str
+        The funnel's stages in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``entity`` (named as passed), ``stage`` and ``timestamp``;
+        the stages of ``order`` first (stage by stage), then the other
+        current stages. No row of ``table`` is dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import funnel_from_events, stage_log
+    >>> deals = pd.DataFrame({
+    ...     "deal": ["d1", "d2", "d3", "d4"],
+    ...     "deal_stage": ["Won", "Engaging", "Lost", "Prospecting"],
+    ...     "engage_date": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-04", None]),
+    ...     "close_date": pd.to_datetime(["2026-01-20", None, "2026-01-15", None]),
+    ... })
+    >>> log = stage_log(deals, entity="deal", stage="deal_stage",
+    ...                 dates={"Engaging": "engage_date", "Won": "close_date", "Lost": "close_date"},
+    ...                 order=["Prospecting", "Engaging", "Won"])
+    >>> log
+      deal        stage  timestamp
+    0   d1  Prospecting        NaT
+    1   d2  Prospecting        NaT
+    2   d3  Prospecting        NaT
+    3   d4  Prospecting        NaT
+    4   d1     Engaging 2026-01-05
+    5   d2     Engaging 2026-01-12
+    6   d3     Engaging 2026-01-04
+    7   d1          Won 2026-01-20
+    8   d3         Lost 2026-01-15
+    >>> funnel_from_events(log, ["Prospecting", "Engaging", "Won"], entity="deal",
+    ...                    lost="Lost")[["reached", "lost", "open"]]
+                 reached  lost  open
+    stage
+    Prospecting        4  <NA>  <NA>
+    Engaging           3     0     1
+    Won                1     1     1
+    """
+    frame = check_frame(table, name="table")
+    names = _stages_converter(order)
+    try:
+        _validate_stages(None, None, names)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise type(err)(f"order: {err}") from None
+    stages: tuple[str, ...] = names  # type: ignore[assignment]
+    date_of: Mapping[str, str] = {} if dates is None else dates
+    if not isinstance(date_of, Mapping):
+        raise ValidationTypeError(f"dates must be a mapping of stage to column, got {fmt(dates)}")
+    require_columns(frame, [entity, stage, *date_of.values()], name="table")
+    for column in (entity, stage):
+        check_no_missing(frame[column], column)
+    ids = frame[entity]
+    if not ids.is_unique:
+        raise ValidationError(
+            f"table lists {entity} {fmt(ids[ids.duplicated()].iloc[0])} more than once; "
+            "a snapshot has one row per entity"
+        )
+    current = frame[stage].astype(object).to_numpy()
+    position = pd.Index(stages, dtype=object).get_indexer(pd.Index(current, dtype=object))
+    times: dict[str, pd.Series] = {}
+    for name, column in date_of.items():
+        if not isinstance(name, str):
+            raise ValidationTypeError(f"dates keys must be stage names, got {fmt(name)}")
+        values = frame[column]
+        if not (
+            pd.api.types.is_datetime64_any_dtype(values.dtype)
+            or (
+                pd.api.types.is_numeric_dtype(values.dtype)
+                and not pd.api.types.is_bool_dtype(values.dtype)
+            )
+        ):
+            raise ValidationTypeError(
+                f"column {column!r} must hold datetimes or numbers of days, got dtype "
+                f"{values.dtype}; convert text with pandas.to_datetime"
+            )
+        times[name] = values.reset_index(drop=True)
+    times = _one_unit(times)
+    outside = position < 0
+    if outside.any():
+        # an entity outside the funnel (Lost) entered it, and passed every stage up to the
+        # furthest one it has a date for; a date column it shares with its own stage (a
+        # close date of both Won and Lost) says nothing about the funnel
+        own = pd.Series(current, dtype=object).map(date_of).to_numpy()
+        implied = np.zeros(len(frame), dtype=np.intp)
+        for k, name in enumerate(stages):
+            if name in times:
+                dated = times[name].notna().to_numpy() & (own != date_of[name])
+                implied[dated] = k
+        position = np.where(outside, implied, position)
+    empty = _missing_times(times, len(frame))
+    parts = []
+    for k, name in enumerate(stages):  # a loop over stages, not rows
+        parts.append(_log_part(ids, name, times.get(name, empty), position >= k))
+    other = pd.Series(current, dtype=object)
+    for name in pd.unique(current[outside]):  # the few terminal stages (Lost, Disqualified)
+        when = times.get(name, empty)
+        parts.append(_log_part(ids, name, when, (other == name).to_numpy()))
+    log = pd.concat(parts, ignore_index=True)
+    return log.rename(columns={"entity": entity})
+
+
+def _one_unit(times: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """Date columns in one datetime unit, the finest that holds them all (9999-12-31 needs s or us)."""
+    stamps = {k: v for k, v in times.items() if pd.api.types.is_datetime64_any_dtype(v.dtype)}
+    if len({(v.dt.unit, str(v.dt.tz)) for v in stamps.values()}) <= 1:
+        return times
+    if len({str(v.dt.tz) for v in stamps.values()}) > 1:
+        raise ValidationError("the date columns mix time zones; convert them to one zone first")
+    for unit in ("ns", "us", "ms", "s"):
+        try:
+            return {**times, **{k: v.dt.as_unit(unit) for k, v in stamps.items()}}
+        except (OverflowError, ValueError):  # OutOfBoundsDatetime: try a coarser unit
+            continue
+    return times  # seconds hold every date pandas can
+
+
+def _missing_times(times: Mapping[str, pd.Series], n: int) -> pd.Series:
+    """A column of missing times of the same kind as the date columns (NaT for datetimes)."""
+    kinds = [t for t in times.values() if pd.api.types.is_datetime64_any_dtype(t.dtype)]
+    if kinds:
+        return pd.Series(pd.NaT, index=range(n), dtype=kinds[0].dtype)
+    if not times:
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    return pd.Series(np.nan, index=range(n))
+
+
+def _log_part(
+    ids: pd.Series, name: str, when: pd.Series, rows: npt.NDArray[np.bool_]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "entity": ids.to_numpy()[rows],
+            "stage": name,
+            "timestamp": when.to_numpy()[rows],
+        }
+    )
 
 
 def _entry_cohorts(
@@ -697,15 +1001,22 @@ def _entry_cohorts(
     if values.tz is not None:
         values = values.tz_localize(None)  # periods of the local calendar
     # in the column's own unit: placeholder dates such as 9999-12-31 do not fit in nanoseconds
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, codes, np.asarray(values.asi8))
+    ticks = np.asarray(values.asi8)
+    never = np.iinfo(np.int64).max
+    known = ticks != np.iinfo(np.int64).min  # NaT: a stage without a date
+    first = np.full(n, never, dtype=np.int64)
+    np.minimum.at(first, codes[known], ticks[known])
+    undated = first == never
+    first[undated] = np.iinfo(np.int64).min  # NaT, so the entity's cohort label is missing
     try:
         labels = (
             pd.DatetimeIndex(first.view(f"datetime64[{values.unit}]")).to_period(period).astype(str)
         )
     except ValueError as err:
         raise ValidationError(f"entry_period {period!r} is not a pandas period alias") from err
-    return pd.Series(np.asarray(labels, dtype=object), index=entity_ids, name=f"entry_{period}")
+    out = np.asarray(labels, dtype=object)
+    out[undated] = None
+    return pd.Series(out, index=entity_ids, name=f"entry_{period}")
 
 
 def icp_funnel(
@@ -715,8 +1026,10 @@ def icp_funnel(
     *,
     entity: str = "entity_id",
     stage: str = "stage",
-    time: str = "timestamp",
+    time: str | None = "timestamp",
     backfill: bool = True,
+    lost: str | Sequence[str] | None = None,
+    basis: Literal["entered", "resolved"] = "entered",
     method: str = "wilson",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -728,7 +1041,7 @@ def icp_funnel(
 
     Parameters
     ----------
-    events, stages, entity, stage, time, backfill, method, confidence
+    events, stages, entity, stage, time, backfill, lost, basis, method, confidence
         As for :func:`funnel_from_events`.
     is_icp : pandas.Series of bool
         Whether each entity matches the ICP, indexed by entity id (e.g.
@@ -778,6 +1091,8 @@ def icp_funnel(
         time=time,
         by=flags,
         backfill=backfill,
+        lost=lost,
+        basis=basis,
         method=method,
         confidence=confidence,
     )
