@@ -38,10 +38,10 @@ def test_placeholder_dates_do_not_wrap_in_scores(unit: str) -> None:
     # 9999-12-31 after as_of is not scored; 1500-01-01 long before it decays to nothing
     log = _log(["2024-01-01", "9999-12-31", "1500-01-01"], unit)
     model = bk.ScoringModel({"visit": 10}, half_life=30)
-    scores = model.score(log, as_of="2024-01-02")
+    scores = model.score(log, as_of=pd.Timestamp("2024-01-02"))
     # c0: the 2024 event and the 1500 one (decayed to nothing); c1's only event is later
     assert scores.to_dict() == {"c0": pytest.approx(10 * 0.5 ** (1 / 30))}
-    ledger = model.ledger(log, as_of="2024-01-02")
+    ledger = model.ledger(log, as_of=pd.Timestamp("2024-01-02"))
     assert ledger["points"].sum() == pytest.approx(scores.sum())
     # the default as_of is the latest event: year 9999
     latest = model.score(log)
@@ -172,7 +172,7 @@ def test_arrow_timestamps_keep_their_zone() -> None:
     as_of = pd.Timestamp("2024-01-02", tz="Asia/Tokyo")
     pd.testing.assert_series_equal(model.score(arrow, as_of=as_of), model.score(tokyo, as_of=as_of))
     with pytest.raises(bk.ValidationError, match="naive"):
-        model.score(arrow, as_of="2024-01-02")
+        model.score(arrow, as_of=pd.Timestamp("2024-01-02"))
 
 
 # ------------------------------------------------------- pairing two Series
@@ -643,3 +643,38 @@ def test_abm_kpis_duplicate_contacts_and_as_of_out_of_range() -> None:
     log = _log(["2024-01-01"], "us")
     with pytest.raises(bk.ValidationError, match="as_of is not a timestamp pandas can hold"):
         bk.ScoringModel({"visit": 1}).score(log, as_of="99999-01-01")
+
+
+# ------------------------------------------------------------ date-only as_of
+
+
+def test_a_date_means_the_end_of_that_day() -> None:
+    import datetime as dt
+
+    log = pd.DataFrame(
+        {
+            "contact_id": ["a", "a"],
+            "event_type": ["visit", "visit"],
+            "timestamp": pd.to_datetime(["2026-09-30 08:00", "2026-09-30 18:30"]),
+        }
+    )
+    model = bk.ScoringModel({"visit": 10})
+    assert model.score(log, as_of="2026-09-30").tolist() == [20.0]  # both events of that day
+    assert model.score(log, as_of=dt.date(2026, 9, 30)).tolist() == [20.0]
+    assert model.score(log, as_of="2026-09-30 12:00").tolist() == [10.0]  # a time is kept
+    assert model.score(log, as_of="2026-09-30 00:00").empty  # midnight: nothing yet
+    history = model.history(log, ["2026-09-29", "2026-09-30"])
+    assert history.iloc[0].tolist() == [0.0, 20.0]
+    # in a zoned log a date is that day in the log's zone
+    tokyo = log.assign(timestamp=log["timestamp"].dt.tz_localize("Asia/Tokyo"))
+    assert model.score(tokyo, as_of="2026-09-30").tolist() == [20.0]
+    decayed = bk.ScoringModel({"visit": 10}, half_life=1)
+    late = decayed.score(log, as_of="2026-09-30").iloc[0]
+    end = pd.Timestamp("2026-09-30 23:59:59.999999999")
+    assert late == pytest.approx(decayed.score(log, as_of=end).iloc[0])
+    contacts = pd.DataFrame({"contact_id": ["a"], "account_id": ["A"]})
+    events = log.assign(channel="web").drop(columns="event_type")
+    card = bk.scorecard(
+        contacts, events, end="2026-09-30", minutes=None, content_column=None, referred_by=None
+    )
+    assert card.loc["A", "touches"] == 2

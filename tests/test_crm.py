@@ -188,3 +188,29 @@ def test_lost_only_entities_enter_the_first_stage_without_a_time() -> None:
     assert out["reached"].tolist() == [3, 2]
     assert out.loc["SQL", "lost"] == 1
     assert out.loc["MQL", "median_days"] == 3.0  # c has no MQL time: not counted
+
+
+# -------------------------------------------------- contacts without an account
+
+
+def test_unmapped_contacts_raise_or_drop() -> None:
+    scores = pd.Series({"c1": 120.0, "c2": 70.0, "c3": 65.0, "c4": 90.0, "c5": 10.0})
+    accounts = pd.Series({"c1": "A", "c2": "B", "c3": "B", "c4": None}, name="account_id")
+    rule = bk.any_contact(at_least=100) | bk.contacts(at_least=60, count=2)
+    with pytest.raises(bk.ValidationError, match="no account id"):
+        bk.handover(scores, accounts, rule)
+    out = bk.handover(scores, accounts, rule, unmapped="drop")
+    # c4 has no account id, c5 is not in the map: both left out, and counted
+    assert out.attrs["unmapped_contacts"] == 2
+    assert out["total"].to_dict() == {"A": 120.0, "B": 135.0}
+    assert out["handover"].tolist() == [True, True]
+    rolled = bk.rollup(scores, accounts, unmapped="drop")
+    assert rolled.attrs["unmapped_contacts"] == 2
+    assert rolled["n_contacts"].sum() == 3
+    assert bk.rollup(scores.iloc[:3], accounts.iloc[:3]).attrs["unmapped_contacts"] == 0
+    history = pd.DataFrame({"d1": scores * 0.5, "d2": scores}, index=scores.index)
+    first = bk.first_handover(history, accounts, rule, unmapped="drop")
+    assert first.attrs["unmapped_contacts"] == 2
+    assert first["first_handover"].to_dict() == {"A": "d2", "B": "d2"}
+    with pytest.raises(bk.ValidationError, match="unmapped must be one of 'raise', 'drop'"):
+        bk.rollup(scores, accounts, unmapped="ignore")  # type: ignore[arg-type]

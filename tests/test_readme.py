@@ -27,3 +27,20 @@ def test_readme_tour_numbers() -> None:
     exec(_blocks(ROOT / "README.md")[1], namespace)
     rates = namespace["rates"]
     assert rates["icp"].tolist() == [0, 2, 2]  # type: ignore[index]
+
+
+def test_readme_handover_numbers() -> None:
+    namespace: dict[str, object] = {}
+    blocks = _blocks(ROOT / "README.md")
+    handover = next(i for i, b in enumerate(blocks) if "bk.handover(" in b)
+    for block in blocks[: handover + 1]:
+        exec(compile(block, "README.md", "exec"), namespace)
+    handed = namespace["handed"]
+    printed = [
+        (words[1], float(words[2]), float(words[3]))
+        for line in blocks[handover].splitlines()
+        if line.startswith("# A") and (words := line.split())
+    ]
+    assert printed, "the README shows no handed-over accounts"
+    got = [(i, row["total"], row["max"]) for i, row in handed.iterrows()]  # type: ignore[attr-defined]
+    assert got == printed

@@ -81,14 +81,14 @@ def test_datetimes_naive_and_tz_aware() -> None:
     )
     model = ScoringModel(POINTS, half_life=pd.Timedelta(days=30))
     assert model.score(naive).iloc[0] == pytest.approx(45.0)
-    assert model.score(naive, as_of="2026-03-02").iloc[0] == pytest.approx(22.5)
+    assert model.score(naive, as_of="2026-03-02 00:00").iloc[0] == pytest.approx(22.5)
     aware = naive.assign(timestamp=naive["timestamp"].dt.tz_localize("Asia/Tokyo"))
     at = pd.Timestamp("2026-03-02", tz="Asia/Tokyo")
     assert model.score(aware, as_of=at).iloc[0] == pytest.approx(22.5)
     # the same instant in another zone is the same as_of
     assert model.score(aware, as_of=at.tz_convert("UTC")).iloc[0] == pytest.approx(22.5)
     with pytest.raises(ValidationError, match="is naive but column 'timestamp' is tz-aware"):
-        model.score(aware, as_of="2026-03-02")
+        model.score(aware, as_of="2026-03-02 00:00")
     with pytest.raises(ValidationError, match="is tz-aware but column 'timestamp' is naive"):
         model.score(naive, as_of=at)
     with pytest.raises(ValidationTypeError, match="as_of must be a timestamp"):

@@ -7,6 +7,7 @@ checked numpy arrays and never validates.
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import math
 import numbers
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -473,13 +474,21 @@ def check_list(value: object, *, name: str, empty: bool = True) -> list[Any]:
 
 
 def check_timestamp(
-    value: object, *, name: str, tz: Any = None, data: str = "the data's times"
+    value: object,
+    *,
+    name: str,
+    tz: Any = None,
+    data: str = "the data's times",
+    end_of_day: bool = False,
 ) -> pd.Timestamp:
     """A timestamp-like option (Timestamp, datetime, ISO text) compared with datetimes in zone ``tz``.
 
     Numbers are rejected (``5.0`` is not a date), as are missing values,
     text that is no date, dates outside what pandas can hold, and a naive
-    time for tz-aware data or the other way round.
+    time for tz-aware data or the other way round. A date without a time
+    (``"2026-09-30"``, a ``datetime.date``) is that day in the data's zone;
+    with ``end_of_day`` it means the end of that day (an ``as_of`` or the
+    end of a window: every event of that day counts), else its start.
     """
     if isinstance(value, bool | np.bool_ | numbers.Number):
         raise ValidationTypeError(
@@ -491,11 +500,39 @@ def check_timestamp(
         raise ValidationError(f"{name} is not a timestamp pandas can hold: {fmt(value)}") from err
     if pd.isna(stamp):
         raise ValidationError(f"{name} must not be missing (NaT)")
+    if _date_only(value, stamp):
+        if tz is not None and stamp.tz is None:
+            stamp = stamp.tz_localize(tz)  # a date is that day where the data's times are
+        if end_of_day:
+            stamp = _last_tick_of_day(stamp)
     if (stamp.tz is None) != (tz is None):
         raise ValidationError(
             f"{name} {stamp} is {'naive' if stamp.tz is None else 'tz-aware'} but {data} "
             f"{'is naive' if tz is None else f'is tz-aware ({tz})'}; use one kind"
         )
+    return stamp
+
+
+def _date_only(value: object, stamp: pd.Timestamp) -> bool:
+    """Whether a timestamp-like value is a calendar date with no time of day."""
+    if isinstance(value, _dt.datetime | pd.Timestamp):
+        return False
+    if isinstance(value, _dt.date):
+        return True
+    if isinstance(value, np.datetime64):
+        return np.datetime_data(value.dtype)[0] in ("D", "W", "M", "Y")
+    # text such as "2026-09-30" or "30 Sep 2026": no clock time written, parsed at midnight
+    return isinstance(value, str) and ":" not in value and stamp == stamp.normalize()
+
+
+def _last_tick_of_day(stamp: pd.Timestamp) -> pd.Timestamp:
+    """The last representable moment of the stamp's day (a day later would overflow: as is)."""
+    for unit in ("ns", "us", "ms", "s"):  # the finest unit that holds the day
+        try:
+            start = stamp.as_unit(unit)
+            return start + pd.Timedelta(days=1) - pd.Timedelta(1, unit=unit)
+        except (OverflowError, ValueError):
+            continue
     return stamp
 
 

@@ -745,9 +745,9 @@ def scorecard(
             times >= check_timestamp(start, name="start", tz=zone, data=f"column {time!r}")
         ).to_numpy()
     if end is not None:
-        keep &= (
-            times <= check_timestamp(end, name="end", tz=zone, data=f"column {time!r}")
-        ).to_numpy()
+        # a date-only end means the end of that day: its events count
+        stop = check_timestamp(end, name="end", tz=zone, data=f"column {time!r}", end_of_day=True)
+        keep &= (times <= stop).to_numpy()
     event_contact = pos[keep]
     event_account = acc_codes[event_contact]
 

@@ -11,7 +11,7 @@ says which clause fired.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
@@ -28,7 +28,7 @@ from bbmkit._kernels import (
     group_sum,
     group_top_k_sum,
 )
-from bbmkit._validation import check_int, check_number, fmt, real_to_float
+from bbmkit._validation import check_in_choices, check_int, check_number, fmt, real_to_float
 
 __all__ = [
     "AllOf",
@@ -187,6 +187,33 @@ def _role_weights(
     return per_role[codes]
 
 
+_UNMAPPED: tuple[str, ...] = ("raise", "drop")
+# where rollup, handover and first_handover report the contacts unmapped="drop" left out
+DROPPED = "unmapped_contacts"
+
+
+def _drop_unmapped(scores: Any, accounts: Any, unmapped: object) -> tuple[Any, Any, int]:
+    """With ``unmapped="drop"``: scores and map without the contacts that have no account."""
+    check_in_choices(unmapped, name="unmapped", choices=_UNMAPPED)
+    if unmapped == "raise" or accounts is None:
+        return scores, accounts, 0
+    if not isinstance(accounts, pd.Series) or not isinstance(scores, pd.Series):
+        return scores, accounts, 0  # the checks that follow say what is wrong
+    dropped = 0
+    no_account = accounts.isna().to_numpy()
+    if no_account.any():
+        dropped_ids = accounts.index[no_account]
+        accounts = accounts[~no_account]
+        # a contact of the map without an account, scored or not, is one dropped contact
+        dropped += len(dropped_ids)
+        scores = scores[~scores.index.isin(dropped_ids)]
+    outside = ~scores.index.isin(accounts.index)
+    if outside.any():
+        dropped += int(outside.sum())
+        scores = scores[~outside]
+    return scores, accounts, dropped
+
+
 def _prepare(
     scores: object, accounts: object, roles: object = None, role_weights: object = None
 ) -> _Accounts:
@@ -245,6 +272,7 @@ def rollup(
     top_k: int | None = 3,
     roles: pd.Series | None = None,
     role_weights: Mapping[Any, float] | None = None,
+    unmapped: Literal["raise", "drop"] = "raise",
 ) -> pd.DataFrame:
     """Roll contact scores up to accounts: the ABM account score and friends.
 
@@ -266,6 +294,13 @@ def rollup(
         Role per contact (Series indexed by contact id) and a weight per role:
         each contact's score is multiplied by its role's weight before the
         rollup (a decision maker counts more than an intern).
+    unmapped : {"raise", "drop"}, default "raise"
+        What to do with contacts that have no account: a contact of
+        ``accounts`` whose account id is missing, or a scored contact that
+        ``accounts`` does not list (CRM contacts not yet linked to a
+        company). ``"raise"`` is an error naming the first; ``"drop"``
+        leaves them out and reports how many in the result's
+        ``attrs["unmapped_contacts"]``.
 
     Returns
     -------
@@ -273,7 +308,8 @@ def rollup(
         Indexed by account id (sorted): ``n_contacts``, ``n_scored``,
         ``total`` (the account score, the sum), ``max``, ``mean``
         (total / n_contacts) and ``top{k}_total`` (unless ``top_k=None``). Accounts with no contacts
-        cannot appear.
+        cannot appear. ``attrs["unmapped_contacts"]`` counts the contacts
+        ``unmapped="drop"`` left out (0 otherwise).
 
     Examples
     --------
@@ -288,8 +324,11 @@ def rollup(
     B                    2         1   60.0   60.0  30.0        60.0
     """
     k = _check_top_k(top_k)
+    scores, accounts, dropped = _drop_unmapped(scores, accounts, unmapped)
     data = _prepare(scores, accounts, roles, role_weights)
-    return _rollup_frame(data, k)
+    frame = _rollup_frame(data, k)
+    frame.attrs[DROPPED] = dropped
+    return frame
 
 
 def _check_top_k(top_k: object) -> int | None:
@@ -847,12 +886,13 @@ def handover(
     top_k: int | None = 3,
     roles: pd.Series | None = None,
     role_weights: Mapping[Any, float] | None = None,
+    unmapped: Literal["raise", "drop"] = "raise",
 ) -> pd.DataFrame:
     """Which accounts (or leads) go to sales, and why.
 
     Parameters
     ----------
-    scores, accounts, top_k, roles, role_weights
+    scores, accounts, top_k, roles, role_weights, unmapped
         As for :func:`rollup`; ``accounts=None`` evaluates every lead on its
         own (lead-generation routing).
     rule : Rule
@@ -862,7 +902,8 @@ def handover(
     -------
     pandas.DataFrame
         :func:`rollup`'s frame plus ``handover`` (bool) and ``reason``: the
-        clauses that fired, joined by ``"; "`` (``""`` when none did).
+        clauses that fired, joined by ``"; "`` (``""`` when none did);
+        ``attrs["unmapped_contacts"]`` as for :func:`rollup`.
 
     Examples
     --------
@@ -880,11 +921,13 @@ def handover(
     C  120.0     False
     """
     k = _check_top_k(top_k)
+    scores, accounts, dropped = _drop_unmapped(scores, accounts, unmapped)
     data = _prepare(scores, accounts, roles, role_weights)
     frame = _rollup_frame(data, k)
     result = _evaluate(rule, data)
     frame["handover"] = result.fired
     frame["reason"] = result.reason_column()
+    frame.attrs[DROPPED] = dropped
     return frame
 
 
@@ -895,6 +938,7 @@ def first_handover(
     *,
     roles: pd.Series | None = None,
     role_weights: Mapping[Any, float] | None = None,
+    unmapped: Literal["raise", "drop"] = "raise",
 ) -> pd.DataFrame:
     """The first date at which each account (or lead) met a handover rule.
 
@@ -903,7 +947,7 @@ def first_handover(
     history : pandas.DataFrame
         Scores per contact (rows) at dates (columns, in time order), e.g.
         :meth:`ScoringModel.history`.
-    accounts, rule, roles, role_weights
+    accounts, rule, roles, role_weights, unmapped
         As for :func:`handover`.
 
     Returns
@@ -911,7 +955,8 @@ def first_handover(
     pandas.DataFrame
         Indexed by account (or contact): ``first_handover`` (the first column
         label at which the rule fired, missing if never) and ``reason`` (the
-        clauses that fired then).
+        clauses that fired then); ``attrs["unmapped_contacts"]`` as for
+        :func:`rollup`.
 
     Examples
     --------
@@ -946,6 +991,9 @@ def first_handover(
             )
         if not np.isfinite(history[column].to_numpy(dtype=np.float64, na_value=np.nan)).all():
             raise ValidationError(f"history has a missing or infinite score at {fmt(column)}")
+    _, accounts, dropped = _drop_unmapped(history.iloc[:, 0], accounts, unmapped)
+    if dropped:
+        history = history.loc[history.index.isin(accounts.index)]
     index: pd.Index | None = None
     first = np.empty(0, dtype=np.intp)
     reason = np.empty(0, dtype=object)
@@ -962,4 +1010,6 @@ def first_handover(
         reason[new] = texts[new]
     assert index is not None
     labels = np.array([*history.columns, np.nan], dtype=object)
-    return pd.DataFrame({"first_handover": labels[first], "reason": reason}, index=index)
+    out = pd.DataFrame({"first_handover": labels[first], "reason": reason}, index=index)
+    out.attrs[DROPPED] = dropped
+    return out

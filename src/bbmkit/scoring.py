@@ -175,7 +175,7 @@ class ScoringModel:
     With a 30-day half-life, a seminar 30 days old is worth half:
 
     >>> decayed = ScoringModel({"seminar": 30}, half_life=pd.Timedelta(days=30))
-    >>> decayed.score(events[events.event_type == "seminar"], as_of="2026-05-31")
+    >>> decayed.score(events[events.event_type == "seminar"], as_of="2026-05-31 00:00")
     contact_id
     a    15.0
     b    15.0
@@ -255,7 +255,10 @@ class ScoringModel:
             Times are datetimes (naive or tz-aware) or numbers of days.
         as_of : timestamp-like or float, optional
             Scoring time; events after it are ignored. Defaults to the latest
-            event time in the log. A string is parsed as a timestamp.
+            event time in the log. A string is parsed as a timestamp; a date
+            without a time (``"2026-09-30"``, a ``datetime.date``) means the
+            end of that day in the log's time zone, so every event of that
+            day counts (``"2026-09-30 00:00"`` is midnight).
         contact, event, time : str
             Column names.
 
@@ -818,7 +821,9 @@ class _Clock:
             raise ValidationTypeError(
                 f"{name} must be a timestamp for a log of datetimes, got {fmt(value)}"
             )
-        stamp = check_timestamp(value, name=name, tz=self.tz, data=f"column {self.column!r}")
+        stamp = check_timestamp(
+            value, name=name, tz=self.tz, data=f"column {self.column!r}", end_of_day=True
+        )
         return timestamp_days(stamp, self.unit)
 
 
