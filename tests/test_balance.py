@@ -103,7 +103,12 @@ def test_input_not_mutated() -> None:
             ValidationError,
             r"one label per row of is_icp \(2\), got 1",
         ),
-        ([True, False], "stage", ValidationTypeError, "by must be a Series, array or list"),
+        (
+            [True, False],
+            "stage",
+            ValidationTypeError,
+            r"by must be labels aligned with is_icp .* pass frame\[.stage.\] here",
+        ),
         (
             [True, False],
             pd.DataFrame({"a": [1, 2]}),

@@ -214,3 +214,41 @@ def test_unmapped_contacts_raise_or_drop() -> None:
     assert first["first_handover"].to_dict() == {"A": "d2", "B": "d2"}
     with pytest.raises(bk.ValidationError, match="unmapped must be one of 'raise', 'drop'"):
         bk.rollup(scores, accounts, unmapped="ignore")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------- sample size in BBM rates
+
+
+def test_icp_rate_with_intervals() -> None:
+    is_icp = pd.Series([True] * 150 + [False] * 250)
+    table = bk.icp_rate(is_icp, ci=0.95)
+    expected = bk.proportion_ci(150, 400)
+    assert table.loc["all", "lower"] == pytest.approx(expected["lower"].iloc[0])
+    assert table.loc["all", "upper"] == pytest.approx(expected["upper"].iloc[0])
+    exact = bk.icp_rate(is_icp, ci=0.9, method="beta")  # statsmodels' name for Clopper-Pearson
+    ours = bk.icp_rate(is_icp, ci=0.9, method="clopper_pearson")
+    pd.testing.assert_frame_equal(exact, ours)
+    with pytest.raises(bk.ValidationError, match=r"ci must be a finite number in \(0, 1\)"):
+        bk.icp_rate(is_icp, ci=95)
+
+
+def test_diagnose_balance_with_sample_sizes() -> None:
+    source = ["seo"] * 40 + ["event"] * 1 + ["abm"] * 30
+    icp = [True] * 6 + [False] * 34 + [True] + [True] * 27 + [False] * 3
+    table = bk.icp_rate(pd.Series(icp), by=pd.Series(source), ci=0.95)
+    point = bk.diagnose_balance(table, band=(0.2, 0.6))
+    assert point["event"] == "quality_bias"  # one lead reads as a quality bias...
+    sized = bk.diagnose_balance(table, band=(0.2, 0.6), min_n=10)
+    assert sized["event"] == "insufficient_data"  # ...which is no evidence
+    assert sized["seo"] == "quantity_bias"  # 6 / 40 = 0.15 < 0.2
+    interval = bk.diagnose_balance(table, band=(0.2, 0.6), min_n=10, rule="interval")
+    assert table.loc["seo", "upper"] > 0.2
+    assert interval["seo"] == "balanced"  # its interval reaches into the band
+    assert table.loc["abm", "lower"] > 0.6
+    assert interval["abm"] == "quality_bias"  # 27 / 30, the whole interval above
+    with pytest.raises(bk.ValidationError, match="need the counts and intervals"):
+        bk.diagnose_balance(0.3, band=(0.2, 0.6), min_n=5)
+    with pytest.raises(bk.ValidationError, match="column 'lower' is missing"):
+        bk.diagnose_balance(bk.icp_rate(pd.Series(icp)), band=(0.2, 0.6), rule="interval")
+    with pytest.raises(bk.ValidationError, match="rule must be one of"):
+        bk.diagnose_balance(table, band=(0.2, 0.6), rule="strict")  # type: ignore[call-overload]

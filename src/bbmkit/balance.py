@@ -26,6 +26,7 @@ from bbmkit._validation import (
     as_series,
     check_band,
     check_frame,
+    check_in_choices,
     check_int,
     check_no_missing,
     check_number,
@@ -36,6 +37,7 @@ from bbmkit._validation import (
     paired,
     require_columns,
 )
+from bbmkit.stats import proportion_ci
 
 __all__ = [
     "Concentration",
@@ -51,12 +53,18 @@ __all__ = [
     "rebalance",
 ]
 
-Diagnosis: TypeAlias = Literal["quantity_bias", "balanced", "quality_bias"]
+Diagnosis: TypeAlias = Literal["quantity_bias", "balanced", "quality_bias", "insufficient_data"]
 
 _ALL = "all"
 
 
 def _labels(by: object, n: int, is_icp: object, name: str) -> pd.Series:
+    if isinstance(by, str):
+        raise ValidationTypeError(
+            f"{name} must be labels aligned with is_icp (a Series, array or list), got the "
+            f"string {fmt(by)}; a column name works where a frame is passed, so pass "
+            f"frame[{by!r}] here"
+        )
     labels = as_series(by, name=name)
     if len(labels) != n:
         raise ValidationError(
@@ -67,7 +75,11 @@ def _labels(by: object, n: int, is_icp: object, name: str) -> pd.Series:
 
 
 def icp_rate(
-    is_icp: pd.Series | npt.ArrayLike, *, by: pd.Series | npt.ArrayLike | None = None
+    is_icp: pd.Series | npt.ArrayLike,
+    *,
+    by: pd.Series | npt.ArrayLike | None = None,
+    ci: float | None = None,
+    method: str = "wilson",
 ) -> pd.DataFrame:
     """ICP count, non-ICP count, total and ICP rate, overall and per group.
 
@@ -79,17 +91,25 @@ def icp_rate(
         are an error.
     by : Series or array, optional
         Group labels aligned with ``is_icp`` (funnel stage, measure, channel).
-        A Series must have the same index as a Series ``is_icp``. Rows whose
-        label is missing form a group of their own (labelled NaN).
+        Series are paired by label (the same labels in another order are
+        aligned). Rows whose label is missing form a group of their own
+        (labelled NaN).
+    ci : float, optional
+        A confidence level such as 0.95: adds ``lower`` and ``upper``, the
+        interval of each ICP rate, so a group of 3 leads is not read like one
+        of 3,000.
+    method : str, default "wilson"
+        The interval's method, as for :func:`proportion_ci`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``icp``, ``non_icp``, ``total`` (int) and ``icp_rate``
-        (float). Without ``by`` one row, ``"all"``; with ``by`` one row per
-        group (sorted labels, categorical order for a categorical, missing
-        last) and the ``"all"`` row last. The group rows always add up to
-        ``"all"``; groups with zero ICP are kept.
+        (float), with ``ci`` also ``lower`` and ``upper``. Without ``by`` one
+        row, ``"all"``; with ``by`` one row per group (sorted labels,
+        categorical order for a categorical, missing last) and the ``"all"``
+        row last. The group rows always add up to ``"all"``; groups with zero
+        ICP are kept.
 
     Raises
     ------
@@ -118,7 +138,17 @@ def icp_rate(
     NaN        0        1      1  0.000000
     all        3        3      6  0.500000
     """
-    return _icp_rate(is_icp, by, "by")
+    level = None
+    if ci is not None:
+        level = check_number(
+            ci, name="ci", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+        )
+    table = _icp_rate(is_icp, by, "by")
+    if level is not None:
+        bounds = proportion_ci(table["icp"], table["total"], method=method, confidence=level)  # type: ignore[arg-type]
+        table["lower"] = bounds["lower"].to_numpy()
+        table["upper"] = bounds["upper"].to_numpy()
+    return table
 
 
 def _icp_rate(is_icp: object, by: object, by_name: str) -> pd.DataFrame:
@@ -161,16 +191,34 @@ def _icp_rate(is_icp: object, by: object, by_name: str) -> pd.DataFrame:
     )
 
 
-def _diagnose(rates: npt.NDArray[np.float64], low: float, high: float) -> npt.NDArray[np.object_]:
+def _diagnose(
+    rates: npt.NDArray[np.float64],
+    low: float,
+    high: float,
+    upper: npt.NDArray[np.float64] | None = None,
+    lower: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.object_]:
+    """Below / within / above the band, by the point rate or by the whole interval."""
+    below = rates < low if upper is None else upper < low
+    above = rates > high if lower is None else lower > high
     return np.select(
-        [rates < low, rates > high],
+        [below, above],
         np.array(["quantity_bias", "quality_bias"], dtype=object),
         default="balanced",
     ).astype(object)
 
 
+_RULES: tuple[str, ...] = ("point", "interval")
+
+
 @overload
-def diagnose_balance(icp_rate: float, *, band: tuple[float, float]) -> Diagnosis: ...
+def diagnose_balance(
+    icp_rate: float,
+    *,
+    band: tuple[float, float],
+    min_n: int | None = None,
+    rule: Literal["point", "interval"] = "point",
+) -> Diagnosis: ...
 
 
 @overload
@@ -178,6 +226,8 @@ def diagnose_balance(
     icp_rate: pd.Series | pd.DataFrame | npt.NDArray[np.floating] | Sequence[float],
     *,
     band: tuple[float, float],
+    min_n: int | None = None,
+    rule: Literal["point", "interval"] = "point",
 ) -> pd.Series: ...
 
 
@@ -185,6 +235,8 @@ def diagnose_balance(
     icp_rate: float | pd.Series | pd.DataFrame | npt.NDArray[np.floating] | Sequence[float],
     *,
     band: tuple[float, float],
+    min_n: int | None = None,
+    rule: Literal["point", "interval"] = "point",
 ) -> Diagnosis | pd.Series:
     """Classify ICP rates against the target band.
 
@@ -195,14 +247,22 @@ def diagnose_balance(
         column, so the output of :func:`icp_rate` can be passed directly.
     band : (float, float)
         Target band ``(low, high)`` with ``0 <= low <= high <= 1``.
+    min_n : int, optional
+        Groups with fewer leads than this are ``"insufficient_data"``: one
+        lead is no quality bias. Needs the counts, so a DataFrame with a
+        ``total`` column (:func:`icp_rate`'s output).
+    rule : {"point", "interval"}, default "point"
+        ``"point"`` compares the rate itself with the band; ``"interval"``
+        calls a bias only when the whole interval lies outside the band
+        (needs ``lower`` and ``upper`` columns: ``icp_rate(..., ci=0.95)``).
 
     Returns
     -------
     str or pandas.Series
         ``"quantity_bias"`` when rate < low, ``"quality_bias"`` when
-        rate > high, otherwise ``"balanced"``. A scalar gives a str; anything
-        else a Series ``"diagnosis"`` (same index as a Series/DataFrame
-        input).
+        rate > high, otherwise ``"balanced"`` (and ``"insufficient_data"``
+        with ``min_n``). A scalar gives a str; anything else a Series
+        ``"diagnosis"`` (same index as a Series/DataFrame input).
 
     Examples
     --------
@@ -213,15 +273,47 @@ def diagnose_balance(
     >>> rates = pd.Series({"seo": 0.2, "abm": 0.9, "seminar": 0.5})
     >>> diagnose_balance(rates, band=(0.4, 0.7)).to_dict()
     {'seo': 'quantity_bias', 'abm': 'quality_bias', 'seminar': 'balanced'}
+
+    With the sample size: a source with 2 leads is no evidence, and a rate
+    whose interval reaches into the band is not called a bias:
+
+    >>> from bbmkit import icp_rate
+    >>> leads = pd.DataFrame({"source": ["seo"] * 40 + ["event"] * 2,
+    ...                       "is_icp": [True] * 6 + [False] * 34 + [True, True]})
+    >>> table = icp_rate(leads["is_icp"], by=leads["source"], ci=0.95)
+    >>> diagnose_balance(table, band=(0.2, 0.6), min_n=10, rule="interval").to_dict()
+    {'event': 'insufficient_data', 'seo': 'balanced', 'all': 'balanced'}
     """
     low, high = check_band(band)
+    check_in_choices(rule, name="rule", choices=_RULES)
+    minimum = None if min_n is None else check_int(min_n, name="min_n", low=1)
+    if (minimum is not None or rule == "interval") and not isinstance(icp_rate, pd.DataFrame):
+        raise ValidationError(
+            "min_n and rule='interval' need the counts and intervals: pass icp_rate's "
+            "DataFrame (icp_rate(..., ci=0.95)), not bare rates"
+        )
     if isinstance(icp_rate, pd.DataFrame):
-        if "icp_rate" not in icp_rate.columns:
+        frame = icp_rate
+        if "icp_rate" not in frame.columns:
             raise ValidationError(
                 "column 'icp_rate' is missing from icp_rate "
-                f"(have: {', '.join(map(str, icp_rate.columns))})"
+                f"(have: {', '.join(map(str, frame.columns))})"
             )
-        icp_rate = icp_rate["icp_rate"]
+        needed = (["total"] if minimum is not None else []) + (
+            ["lower", "upper"] if rule == "interval" else []
+        )
+        require_columns(frame, needed, name="icp_rate (pass ci= to icp_rate for the interval)")
+        icp_rate = frame["icp_rate"]
+        if needed:
+            out = diagnose_balance(icp_rate, band=band)
+            if rule == "interval":
+                lower = _rates_column(frame, "lower")
+                upper = _rates_column(frame, "upper")
+                out[:] = _diagnose(_rates_column(frame, "icp_rate"), low, high, upper, lower)
+            if minimum is not None:
+                few = numeric_values(frame["total"], "total") < minimum
+                out[few] = "insufficient_data"
+            return out
     if isinstance(icp_rate, pd.Series | np.ndarray | Sequence) and not isinstance(
         icp_rate, str | bytes
     ):
@@ -241,6 +333,13 @@ def diagnose_balance(
     rate = check_rate(icp_rate, name="icp_rate")
     diagnosis: Diagnosis = _diagnose(np.array([rate]), low, high)[0]
     return diagnosis
+
+
+def _rates_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
+    x = numeric_values(frame[column], column)
+    if not ((x >= 0) & (x <= 1)).all():
+        raise ValidationError(f"column {column!r} of icp_rate must hold rates in [0, 1]")
+    return x
 
 
 # --------------------------------------------------------------------------

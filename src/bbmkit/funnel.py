@@ -534,7 +534,8 @@ def _entity_labels(
         lab_codes, uniques = factorize(by.iloc[pos].reset_index(drop=True))
         return lab_codes, uniques, by.name
     raise ValidationTypeError(
-        f"by must be a column name of events or a Series indexed by entity id, got {fmt(by)}"
+        f"by must be a column name of events or a Series of labels indexed by entity id, got "
+        f"{fmt(by)}"
     )
 
 

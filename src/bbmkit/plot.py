@@ -160,7 +160,7 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
     ----------
     table : pandas.DataFrame
         :func:`~bbmkit.icp_rate` output with ``by`` (the ``"all"`` row is
-        drawn as a line).
+        drawn as a line); with ``ci=`` its intervals are drawn as whiskers.
     band : (float, float)
         The target band, shaded.
 
@@ -183,6 +183,18 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
     colours = [_ICP if low <= r <= high else "#d9822b" for r in rates]
     x = np.arange(len(groups))
     ax.bar(x, rates, color=colours)
+    if {"lower", "upper"} <= set(frame.columns):  # icp_rate(..., ci=0.95): the intervals
+        _, bounds = _table(groups, "table", [], ["lower", "upper"])
+        ax.errorbar(
+            x,
+            rates,
+            yerr=np.maximum(np.vstack([rates - bounds["lower"], bounds["upper"] - rates]), 0.0),
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            linewidth=1,
+            label="interval",
+        )
     ax.axhspan(low, high, color="#9bd3ae", alpha=0.3, label=f"target band {low:.0%}-{high:.0%}")
     if "all" in frame.index:
         ax.axhline(

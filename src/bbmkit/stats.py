@@ -17,6 +17,8 @@ __all__ = ["CIMethod", "min_trials", "proportion_ci"]
 
 CIMethod: TypeAlias = Literal["wilson", "agresti_coull", "clopper_pearson", "normal"]
 _METHODS: tuple[str, ...] = ("wilson", "agresti_coull", "clopper_pearson", "normal")
+# statsmodels' names where they differ from ours
+_ALIASES = {"beta": "clopper_pearson"}
 # beyond this many trials float counts are no longer exact: a rate that needs more is too small
 _MAX_TRIALS = 2**53
 
@@ -68,7 +70,8 @@ def proportion_ci(
         or 1), Agresti-Coull, Clopper-Pearson (exact, conservative) or the
         normal (Wald) approximation. Wilson, Agresti-Coull and normal bounds
         are clipped to [0, 1]. Results equal statsmodels'
-        ``proportion_confint`` (``"beta"`` is Clopper-Pearson).
+        ``proportion_confint``, whose name ``"beta"`` (Clopper-Pearson) is
+        accepted too.
     confidence : float, default 0.95
         Two-sided confidence level in (0, 1).
 
@@ -88,6 +91,8 @@ def proportion_ci(
     0   0.0  0.0000  0.3085
     1   0.5  0.1871  0.8129
     """
+    if isinstance(method, str):
+        method = _ALIASES.get(method, method)  # type: ignore[assignment]
     method = check_in_choices(method, name="method", choices=_METHODS)  # type: ignore[assignment]
     level = check_number(
         confidence, name="confidence", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
