@@ -636,3 +636,104 @@ def test_values_outside_their_scale_are_rejected_at_the_edges(bad: float) -> Non
         scales={"opportunity": 10},
     )
     assert ok["priority"].tolist() == [1.0, 0.0, 0.0]
+
+
+# ------------------------------------------------------- normalisation by name
+
+
+def test_scale_names_by_hand() -> None:
+    from bbmkit import PriorityModel, prioritize
+
+    accounts = pd.DataFrame(
+        {"revenue": [1e6, 5e4, 2e5, 5e4], "fit": [0.9, 0.5, 0.7, 0.2]}, index=list("ABCD")
+    )
+    weights = {"revenue": 0.5, "fit": 0.5}
+
+    def priority(scale: str) -> dict[str, float]:
+        out = prioritize(accounts, weights, scales={"revenue": scale})["priority"]
+        return {k: round(v, 10) for k, v in out.items()}
+
+    # max: revenue / 1e6
+    assert priority("max")["C"] == round(0.5 * 0.2 + 0.5 * 0.7, 10)
+    # minmax: (2e5 - 5e4) / (1e6 - 5e4)
+    assert priority("minmax")["C"] == round(0.5 * (1.5e5 / 9.5e5) + 0.35, 10)
+    # rank: ranks 4, 1.5, 3, 1.5 -> (r - 1) / 3
+    assert priority("rank") == {
+        "A": round(0.5 + 0.45, 10),
+        "C": round(0.5 * 2 / 3 + 0.35, 10),
+        "B": round(0.5 * 0.5 / 3 + 0.25, 10),
+        "D": round(0.5 * 0.5 / 3 + 0.1, 10),
+    }
+    # log: log1p(x) / log1p(1e6)
+    assert priority("log")["B"] == round(0.5 * np.log1p(5e4) / np.log1p(1e6) + 0.25, 10)
+    with pytest.raises(ValidationError, match="must be finite and >= 0 for scale 'log'"):
+        prioritize(accounts.assign(revenue=[-1.0, 1, 2, 3]), weights, scales={"revenue": "log"})
+    with pytest.raises(ValidationError, match="scales\\['revenue'\\] must be one of"):
+        prioritize(accounts, weights, scales={"revenue": "sqrt"})
+    with pytest.raises(ValidationError, match="must be in \\[0, 1\\]"):
+        prioritize(accounts, weights)  # raw revenue needs a scale
+    model = PriorityModel(weights, scales={"revenue": "rank"}, tiers=[0.7, 0.4])
+    ranked = model.prioritize(accounts)
+    assert ranked["tier"].tolist() == [1, 2, 3, 3]
+    from bbmkit.serialize import from_json, to_json
+
+    assert from_json(to_json(model)) == model
+    assert hash(model) == hash(PriorityModel.from_dict(model.to_dict()))
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e9), min_size=1, max_size=30))
+def test_property_scale_names_stay_in_unit_interval_and_keep_order(values: list[float]) -> None:
+    from bbmkit import prioritize
+
+    accounts = pd.DataFrame({"x": values}, index=[f"a{i}" for i in range(len(values))])
+    for scale in ("max", "minmax", "rank", "log"):
+        out = prioritize(accounts, {"x": 1.0}, scales={"x": scale})
+        p = out["priority"].reindex(accounts.index).to_numpy()
+        assert ((p >= 0) & (p <= 1)).all()
+        order = np.argsort(values, kind="stable")
+        assert (np.diff(p[order]) >= -1e-12).all()  # a larger value never ranks lower
+
+
+def test_priority_model_errors() -> None:
+    from bbmkit import PriorityModel
+
+    with pytest.raises(ValidationError, match="scales names column 'z', which has no weight"):
+        PriorityModel({"x": 1}, scales={"z": 10})
+    with pytest.raises(ValidationError, match="tiers must be strictly decreasing"):
+        PriorityModel({"x": 1}, tiers=[0.4, 0.7])
+    with pytest.raises(ValidationError, match="unknown field"):
+        PriorityModel.from_dict({"weights": {"x": 1}, "tier": [0.5]})
+    with pytest.raises(TypeError):
+        PriorityModel({"x": 1}).weights["x"] = 2.0  # type: ignore[index]
+
+
+def test_rank_stability_compares_scales_with_weights() -> None:
+    from bbmkit import rank_stability
+
+    rng = np.random.default_rng(0)
+    accounts = pd.DataFrame(
+        {"revenue": rng.pareto(1.2, 200) * 1e5, "fit": rng.random(200)},
+        index=[f"A{i}" for i in range(200)],
+    )
+    result = rank_stability(
+        accounts,
+        {"revenue": 0.5, "fit": 0.5},
+        scales={"revenue": "max"},
+        scale_options=["max", "rank", "log"],
+        top=10,
+    )
+    effects = result.effects
+    assert effects.loc[("revenue", "max"), "top_kept"] == 1.0  # the given scale: no change
+    assert effects.loc[("revenue", "max"), "max_rank_change"] == 0.0
+    # a heavy tail: ranking it instead of dividing by the maximum reshuffles the top 10
+    # far more than moving every weight by 20 % does
+    assert (
+        effects.loc[("revenue", "rank"), "top_kept"] < effects.loc[("weights", "grid"), "top_kept"]
+    )
+    with pytest.raises(ValidationError, match="scale_options must be one of"):
+        rank_stability(
+            accounts,
+            {"revenue": 0.5, "fit": 0.5},
+            scales={"revenue": "max"},
+            scale_options=["cube"],
+        )

@@ -59,7 +59,10 @@ def test_result_reprs_are_readable() -> None:
 
     accounts = pd.DataFrame({"fit": [0.9, 0.2]}, index=["A", "B"])
     result = bbmkit.rank_stability(accounts, {"fit": 1.0})
-    assert repr(result) == "RankStability(table=<DataFrame 2 x 5>, weights=<DataFrame 3 x 1>)"
+    assert repr(result) == (
+        "RankStability(table=<DataFrame 2 x 5>, weights=<DataFrame 3 x 1>, "
+        "effects=<DataFrame 1 x 3>)"
+    )
     page = result._repr_html_()
     assert "<table" in page
     assert "worst_rank" in page

@@ -245,6 +245,32 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         bk.prioritize,
         {"accounts": PRIORITY_INPUT, "weights": WEIGHTS, "scales": SCALES},
     ),
+    "prioritize with scale names": (
+        bk.prioritize,
+        {
+            "accounts": PRIORITY_INPUT,
+            "weights": WEIGHTS,
+            "scales": {"icp_fit": "minmax", "opportunity": "max", "history": "log"},
+        },
+    ),
+    "PriorityModel": (
+        bk.PriorityModel,
+        {
+            "weights": WEIGHTS,
+            "scales": {"icp_fit": 100, "opportunity": "rank"},
+            "tiers": [0.6, 0.3],
+        },
+    ),
+    "PriorityModel.prioritize": (
+        bk.PriorityModel(
+            WEIGHTS, scales={"icp_fit": "log", "opportunity": 10}, tiers=[0.5]
+        ).prioritize,
+        {"accounts": PRIORITY_INPUT},
+    ),
+    "PriorityModel.from_dict": (
+        bk.PriorityModel.from_dict,
+        {"data": bk.PriorityModel(WEIGHTS, scales=SCALES).to_dict()},
+    ),
     "priority_contributions": (
         bk.priority_contributions,
         {"accounts": PRIORITY_INPUT, "weights": WEIGHTS, "scales": SCALES},
@@ -258,6 +284,7 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
             "scales": SCALES,
             "n_samples": 50,
             "method": "dirichlet",
+            "scale_options": ["max", "rank"],
         },
     ),
     "swap_weights": (

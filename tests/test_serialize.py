@@ -93,7 +93,7 @@ web_visit = 30
             ValidationTypeError,
             "must be a real number",
         ),
-        (lambda: from_json("[1, 2]"), ValidationTypeError, "must be a mapping"),
+        (lambda: from_json("[1, 2]"), ValidationTypeError, "must hold a JSON object"),
         (
             lambda: from_toml('type = "rule"\nkind = "contacts"\nat_least = 60'),
             ValidationError,
@@ -104,7 +104,7 @@ web_visit = 30
         (
             lambda: to_json({"a": 1}),
             ValidationTypeError,
-            "model must be an ICPProfile, ScoringModel, rule or Funnel",
+            "model must be an ICPProfile, ScoringModel, rule, Funnel or PriorityModel",
         ),
     ],
 )

@@ -6,6 +6,8 @@ Users import from ``bbmkit`` only; the concept modules (``icp``,
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit.abm import (
+    SCALE_MODES,
+    PriorityModel,
     RankStability,
     abm_kpis,
     account_table,
@@ -88,6 +90,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CUSTOMER_JOURNEY",
     "DEMAND_WATERFALL",
+    "SCALE_MODES",
     "AbsorbingChain",
     "AllOf",
     "AnyContact",
@@ -106,6 +109,7 @@ __all__ = [
     "ICPProfile",
     "Not",
     "OneOf",
+    "PriorityModel",
     "ProfileSuggestion",
     "RankStability",
     "RebalancePlan",

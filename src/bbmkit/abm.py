@@ -20,6 +20,7 @@ import pandas as pd
 
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._frozen import FrozenMap
 from bbmkit._kernels import group_count, group_median, group_sum, take_rows
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
@@ -38,6 +39,7 @@ from bbmkit._validation import (
     fmt,
     numeric_values,
     paired,
+    real_to_float,
     require_columns,
 )
 from bbmkit.accounts import rollup
@@ -46,6 +48,8 @@ from bbmkit.icp import ICPProfile
 from bbmkit.scoring import ScoringModel
 
 __all__ = [
+    "SCALE_MODES",
+    "PriorityModel",
     "RankStability",
     "abm_kpis",
     "account_table",
@@ -98,9 +102,12 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
     # column-major: each item is written and checked as one contiguous column
     values = np.empty((len(frame), len(columns)), dtype=np.float64, order="F")
     for j, column in enumerate(columns):
-        scale = check_number(
-            scale_map.get(column, 1.0), name=f"scales[{column!r}]", low=0.0, low_inclusive=False
-        )
+        given = scale_map.get(column, 1.0)
+        if isinstance(given, str):
+            mode = check_in_choices(given, name=f"scales[{column!r}]", choices=SCALE_MODES)
+            values[:, j] = _normalised_by(frame, column, mode)
+            continue
+        scale = check_number(given, name=f"scales[{column!r}]", low=0.0, low_inclusive=False)
         series = frame[column]
         if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
             series.dtype
@@ -127,6 +134,43 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
                     f"for account {fmt(frame.index[i])}"
                 )
     return _Items(frame=frame, columns=columns, normalised=values, weights=finite_weights(raw))
+
+
+# normalisations of raw items (revenue, employees) onto [0, 1], by name
+SCALE_MODES: tuple[str, ...] = ("max", "minmax", "rank", "log")
+
+
+def _normalised_by(frame: pd.DataFrame, column: Hashable, mode: str) -> npt.NDArray[np.float64]:
+    """An item on [0, 1] by one of :data:`SCALE_MODES`, read off the accounts themselves."""
+    x = numeric_values(frame[column], str(column))
+    bad = ~np.isfinite(x)
+    if mode in ("max", "log"):
+        bad |= x < 0
+    if bad.any():
+        i = int(np.argmax(bad))
+        need = "finite and >= 0" if mode in ("max", "log") else "finite"
+        raise ValidationError(
+            f"column {column!r} must be {need} for scale {mode!r}, got {fmt(x[i])} for account "
+            f"{fmt(frame.index[i])}"
+        )
+    if x.size == 0:
+        return x
+    if mode == "rank":  # percentile rank: lowest 0, highest 1, ties share their mean rank
+        if x.size == 1:
+            return np.ones(1)
+        from scipy import stats  # only here: importing bbmkit stays light
+
+        ranks: npt.NDArray[np.float64] = stats.rankdata(x, method="average")
+        return (ranks - 1.0) / (x.size - 1.0)
+    low, high = float(x.min()), float(x.max())
+    if mode == "minmax":
+        return (x - low) / (high - low) if high > low else np.zeros(x.size)
+    if high == 0:  # every account at 0: the item tells them nothing apart
+        return np.zeros(x.size)
+    if mode == "log":  # heavy tails (revenue, employees) weigh less than by "max"
+        out: npt.NDArray[np.float64] = np.log1p(x) / np.log1p(high)
+        return np.minimum(out, 1.0)
+    return np.minimum(x / high, 1.0)
 
 
 def _priority(
@@ -205,7 +249,7 @@ def prioritize(
     accounts: pd.DataFrame,
     weights: Mapping[Any, float],
     *,
-    scales: Mapping[Any, float] | None = None,
+    scales: Mapping[Any, float | str] | None = None,
 ) -> pd.DataFrame:
     """Rank target accounts by the weighted mean of their normalised items.
 
@@ -215,10 +259,15 @@ def prioritize(
         One row per account, indexed by account id (unique).
     weights : mapping of column to float
         Weight per item (>= 0, not all zero). Only these columns count.
-    scales : mapping of column to float, optional
-        Maximum of each item's scale (``{"icp_fit": 100, "opportunity":
-        10}``); an item without a scale must already lie in [0, 1]. Values
-        outside [0, scale] are an error.
+    scales : mapping of column to float or str, optional
+        How each item is brought onto [0, 1]. A number is the maximum of its
+        scale (``{"icp_fit": 100, "opportunity": 10}``: values outside
+        [0, scale] are an error). For raw amounts (revenue, employees) a
+        name: ``"max"`` (x / the largest), ``"minmax"`` ((x - min) /
+        (max - min)), ``"rank"`` (percentile rank, ties averaged: a heavy
+        tail cannot dominate) or ``"log"`` (log1p(x) / log1p(max)); negative
+        values are an error with "max" and "log". An item without a scale
+        must already lie in [0, 1].
 
     Returns
     -------
@@ -259,11 +308,172 @@ def prioritize(
     return out
 
 
+def _weights_converter(value: object) -> object:
+    if isinstance(value, Mapping):
+        return FrozenMap({k: real_to_float(v) for k, v in value.items()})
+    return value
+
+
+def _scales_converter(value: object) -> object:
+    if value is None:
+        return FrozenMap({})
+    if isinstance(value, Mapping):
+        return FrozenMap(
+            {k: v if isinstance(v, str) else real_to_float(v) for k, v in value.items()}
+        )
+    return value
+
+
+def _tiers_converter(value: object) -> object:
+    if value is None or isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        return value
+    return tuple(real_to_float(v) for v in value)
+
+
+def _validate_model_weights(_: PriorityModel, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping) or not value:
+        raise ValidationTypeError(
+            f"weights must be a non-empty mapping of column to weight, got {fmt(value)}"
+        )
+    for key, weight in value.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationTypeError(f"weights keys must be column names (str), got {fmt(key)}")
+        check_number(weight, name=f"weights[{key!r}]", low=0.0)
+    if not any(value.values()):
+        raise ValidationError("weights are all zero; at least one item must count")
+
+
+def _validate_model_scales(instance: PriorityModel, _: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValidationTypeError(f"scales must be a mapping of column to scale, got {fmt(value)}")
+    for key, scale in value.items():
+        if key not in instance.weights:
+            raise ValidationError(f"scales names column {fmt(key)}, which has no weight")
+        if isinstance(scale, str):
+            check_in_choices(scale, name=f"scales[{key!r}]", choices=SCALE_MODES)
+        else:
+            check_number(scale, name=f"scales[{key!r}]", low=0.0, low_inclusive=False)
+
+
+def _validate_tiers(_: PriorityModel, __: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, tuple) or not value:
+        raise ValidationTypeError(
+            f"tiers must be a list of priority cut-offs such as [0.7, 0.5], got {fmt(value)}"
+        )
+    cuts = [check_number(c, name="tiers", low=0.0, high=1.0) for c in value]
+    if any(b >= a for a, b in itertools.pairwise(cuts)):
+        raise ValidationError(f"tiers must be strictly decreasing cut-offs, got {fmt(list(cuts))}")
+
+
+@attrs.frozen
+class PriorityModel:
+    """ABM prioritisation settings as one frozen, savable model.
+
+    The weights, the scale of each item and, optionally, the tier cut-offs
+    that :func:`prioritize` and :func:`assign_tiers` take, kept together so
+    a team can store them (``to_dict`` / :mod:`bbmkit.serialize`) and apply
+    the same settings every quarter.
+
+    Parameters
+    ----------
+    weights : mapping of str to float
+        Weight per item column (>= 0, not all zero).
+    scales : mapping of str to float or str, optional
+        As for :func:`prioritize`: a number (the maximum of the scale) or
+        ``"max"``, ``"minmax"``, ``"rank"``, ``"log"``.
+    tiers : sequence of float, optional
+        Priority cut-offs, strictly decreasing (``[0.7, 0.5]``: tier 1 from
+        0.7, tier 2 from 0.5, tier 3 below); :meth:`prioritize` then adds a
+        ``tier`` column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import PriorityModel
+    >>> model = PriorityModel({"icp_fit": 0.6, "revenue": 0.4},
+    ...                       scales={"icp_fit": 100, "revenue": "rank"}, tiers=[0.7, 0.4])
+    >>> accounts = pd.DataFrame({"icp_fit": [90, 40, 70], "revenue": [2e6, 5e4, 3e5]},
+    ...                         index=["A", "B", "C"])
+    >>> model.prioritize(accounts)[["priority", "rank", "tier"]]
+       priority  rank  tier
+    A      0.94     1     1
+    C      0.62     2     2
+    B      0.24     3     3
+    >>> PriorityModel.from_dict(model.to_dict()) == model
+    True
+    """
+
+    weights: Mapping[str, float] = attrs.field(
+        converter=_weights_converter, validator=_validate_model_weights
+    )
+    scales: Mapping[str, float | str] = attrs.field(
+        factory=dict, kw_only=True, converter=_scales_converter, validator=_validate_model_scales
+    )
+    tiers: tuple[float, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_tiers_converter, validator=_validate_tiers
+    )
+
+    def prioritize(self, accounts: pd.DataFrame) -> pd.DataFrame:
+        """:func:`prioritize` with these settings, plus ``tier`` when the model has cut-offs.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import PriorityModel
+        >>> PriorityModel({"fit": 1.0}).prioritize(pd.DataFrame({"fit": [0.2, 0.9]}))["rank"].tolist()
+        [1, 2]
+        """
+        ranked = prioritize(accounts, dict(self.weights), scales=dict(self.scales) or None)
+        if self.tiers is not None:
+            ranked["tier"] = assign_tiers(ranked["priority"], cutoffs=self.tiers).to_numpy()
+        return ranked
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data (see :meth:`from_dict`).
+
+        Examples
+        --------
+        >>> from bbmkit import PriorityModel
+        >>> PriorityModel({"fit": 1}, scales={"fit": "max"}).to_dict()
+        {'weights': {'fit': 1.0}, 'scales': {'fit': 'max'}, 'tiers': None}
+        """
+        return {
+            "weights": dict(self.weights),
+            "scales": dict(self.scales),
+            "tiers": None if self.tiers is None else list(self.tiers),
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> PriorityModel:
+        """Build and validate a model from :meth:`to_dict` data.
+
+        Examples
+        --------
+        >>> from bbmkit import PriorityModel
+        >>> PriorityModel.from_dict({"weights": {"fit": 2}, "tiers": [0.5]}).tiers
+        (0.5,)
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationTypeError(f"priority model must be a mapping, got {fmt(data)}")
+        allowed = {"weights", "scales", "tiers"}
+        unknown = sorted(map(str, set(data) - allowed))
+        if unknown:
+            raise ValidationError(
+                f"priority model has unknown field(s) {', '.join(map(repr, unknown))} "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )
+        if "weights" not in data:
+            raise ValidationError("priority model is missing field(s) 'weights'")
+        return PriorityModel(data["weights"], scales=data.get("scales"), tiers=data.get("tiers"))
+
+
 def priority_contributions(
     accounts: pd.DataFrame,
     weights: Mapping[Any, float],
     *,
-    scales: Mapping[Any, float] | None = None,
+    scales: Mapping[Any, float | str] | None = None,
 ) -> pd.DataFrame:
     """Each item's share of each account's priority: why an account is first.
 
@@ -379,6 +589,13 @@ class RankStability(TablesRepr):
         is within the first ``top`` ranks).
     weights : pandas.DataFrame
         The weight sets tried (one row each, normalised to sum to 1).
+    effects : pandas.DataFrame
+        What moves the top of the list: one row for the weight sets
+        (``("weights", method)``) and, with ``scale_options``, one per item
+        and alternative scale (``(item, scale)``): ``top_kept`` (share of
+        the first ``top`` accounts still among the first ``top``; for the
+        weights, the mean over the sets), ``mean_rank_change`` and
+        ``max_rank_change`` (absolute rank changes of all accounts).
 
     Examples
     --------
@@ -392,6 +609,7 @@ class RankStability(TablesRepr):
 
     table: pd.DataFrame = attrs.field(eq=False)
     weights: pd.DataFrame = attrs.field(eq=False)
+    effects: pd.DataFrame = attrs.field(eq=False, factory=pd.DataFrame)
 
 
 # every sample ranks every account: an accounts x samples matrix
@@ -402,15 +620,16 @@ def rank_stability(
     accounts: pd.DataFrame,
     weights: Mapping[Any, float],
     *,
-    scales: Mapping[Any, float] | None = None,
+    scales: Mapping[Any, float | str] | None = None,
     method: Literal["grid", "dirichlet"] = "grid",
     spread: float = 0.2,
     n_samples: int = 1000,
     concentration: float = 100.0,
     top: int = 10,
     seed: int = 0,
+    scale_options: Sequence[str] | None = None,
 ) -> RankStability:
-    """How stable the ranking is when the weights move.
+    """How stable the ranking is when the weights (or the scales) move.
 
     ``"grid"`` tries every combination of each weight at ``1 - spread``,
     ``1`` and ``1 + spread`` times its value (3**k sets for k items, k <= 8);
@@ -418,6 +637,37 @@ def rank_stability(
     distribution centred on the normalised weights, with ``concentration``
     (higher = closer to the given weights), seeded. All weight sets are
     scored in one matrix product, no loop over accounts.
+
+    How an item is normalised often changes the top of the list more than
+    its weight does; ``scale_options`` (names from :data:`SCALE_MODES`, e.g.
+    ``["max", "rank", "log"]``) re-ranks with each item's scale replaced by
+    each option in turn, and ``effects`` compares those changes with the
+    weights'.
+
+    Parameters
+    ----------
+    accounts, weights, scales
+        As for :func:`prioritize`.
+    method : {"grid", "dirichlet"}, default "grid"
+        How weight sets are drawn.
+    spread : float, default 0.2
+        With "grid": each weight at (1 - spread), 1 and (1 + spread) times.
+    n_samples : int, default 1000
+        With "dirichlet": the number of weight sets (at most 100,000).
+    concentration : float, default 100
+        With "dirichlet": how close the sets stay to the given weights.
+    top : int, default 10
+        The length of the list whose membership ``share_top`` and
+        ``top_kept`` follow.
+    seed : int, default 0
+        Seed of the Dirichlet draws.
+    scale_options : sequence of str, optional
+        Alternative scales to try for every item.
+
+    Returns
+    -------
+    RankStability
+        ``table`` per account, ``weights`` (the sets tried) and ``effects``.
 
     Examples
     --------
@@ -433,6 +683,8 @@ def rank_stability(
     B     3          2           3        0.0
     """
     items = _items(accounts, weights, scales)
+    if len(items.frame) == 0:
+        raise ValidationError("accounts is empty: there is no ranking to test")
     check_in_choices(method, name="method", choices=("grid", "dirichlet"))
     k = len(items.columns)
     if method == "grid":
@@ -468,10 +720,39 @@ def rank_stability(
         },
         index=items.frame.index,
     )
+    effects: dict[tuple[Hashable, str], dict[str, float]] = {
+        ("weights", method): _effects(base, ranks, cut, mean=True)
+    }
+    if scale_options is not None:
+        options = [
+            check_in_choices(o, name="scale_options", choices=SCALE_MODES)
+            for o in check_list(scale_options, name="scale_options", empty=False)
+        ]
+        for j, column in enumerate(items.columns):  # a loop over items and options, not rows
+            for option in options:
+                values = items.normalised.copy(order="F")
+                values[:, j] = _normalised_by(items.frame, column, option)
+                moved = _ranks(_priority(values, items.weights))
+                effects[(column, option)] = _effects(base, moved[:, None], cut, mean=False)
     return RankStability(
         table=table.iloc[np.argsort(base, kind="stable")],
         weights=pd.DataFrame(sets, columns=pd.Index(items.columns)),
+        effects=pd.DataFrame.from_dict(effects, orient="index").rename_axis(["item", "scale"]),
     )
+
+
+def _effects(
+    base: npt.NDArray[np.int64], ranks: npt.NDArray[np.int64], top: int, *, mean: bool
+) -> dict[str, float]:
+    """How far rankings (columns of ``ranks``) move from ``base``: top-list overlap, rank changes."""
+    in_top = base <= top
+    kept = (ranks[in_top] <= top).sum(axis=0) / max(int(in_top.sum()), 1)
+    change = np.abs(ranks - base[:, None])
+    return {
+        "top_kept": float(kept.mean() if mean else kept[0]),
+        "mean_rank_change": float(change.mean()),
+        "max_rank_change": float(change.max(initial=0)),
+    }
 
 
 def swap_weights(
@@ -480,7 +761,7 @@ def swap_weights(
     first: Hashable,
     second: Hashable,
     *,
-    scales: Mapping[Any, float] | None = None,
+    scales: Mapping[Any, float | str] | None = None,
 ) -> pd.DataFrame:
     """The change of each single weight at which two accounts swap places.
 

@@ -1,7 +1,8 @@
 """Models as JSON or TOML documents, so a service can store them and load them back.
 
 A document is the model's ``to_dict()`` plus a ``"type"`` field:
-``"icp_profile"``, ``"scoring_model"``, ``"rule"`` or ``"funnel"``. Loading
+``"icp_profile"``, ``"scoring_model"``, ``"rule"``, ``"funnel"`` or
+``"priority_model"``. Loading
 validates it with the same errors as building the model by hand; nothing is
 evaluated or unpickled.
 """
@@ -16,6 +17,7 @@ from typing import Any, TypeAlias
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._validation import check_int, fmt
+from bbmkit.abm import PriorityModel
 from bbmkit.accounts import Rule, rule_from_dict
 from bbmkit.funnel import Funnel
 from bbmkit.icp import ICPProfile
@@ -23,13 +25,14 @@ from bbmkit.scoring import ScoringModel
 
 __all__ = ["Model", "from_dict", "from_json", "from_toml", "to_dict", "to_json"]
 
-Model: TypeAlias = ICPProfile | ScoringModel | Rule | Funnel
+Model: TypeAlias = ICPProfile | ScoringModel | Rule | Funnel | PriorityModel
 
 _LOADERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "icp_profile": ICPProfile.from_dict,
     "scoring_model": ScoringModel.from_dict,
     "rule": rule_from_dict,
     "funnel": Funnel.from_dict,
+    "priority_model": PriorityModel.from_dict,
 }
 
 
@@ -42,8 +45,11 @@ def _type_of(model: object) -> str:
         return "rule"
     if isinstance(model, Funnel):
         return "funnel"
+    if isinstance(model, PriorityModel):
+        return "priority_model"
     raise ValidationTypeError(
-        f"model must be an ICPProfile, ScoringModel, rule or Funnel (they serialise), got "
+        f"model must be an ICPProfile, ScoringModel, rule, Funnel or PriorityModel (they "
+        "serialise), got "
         f"{type(model).__name__}"
     )
 
@@ -123,7 +129,11 @@ def from_json(text: str | bytes) -> Model:
     except json.JSONDecodeError as err:
         raise ValidationError(f"text is not a valid JSON document: {err}") from err
     except RecursionError as err:
-        raise ValidationError("the JSON document is nested too deeply to be a model") from err
+        raise ValidationError("text: the JSON document is nested too deeply to be a model") from err
+    if not isinstance(document, Mapping):
+        raise ValidationTypeError(
+            f"text must hold a JSON object (a model document), got {fmt(document)}"
+        )
     return from_dict(document)
 
 
