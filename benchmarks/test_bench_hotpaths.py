@@ -311,6 +311,13 @@ def test_funnel_lost(
         timed(record, group, name, run, inputs=(stage_log,))
 
 
+def test_conversion_curve(record: Any, stage_log: pd.DataFrame) -> None:
+    # bbmkit alone (the other engines have no Aalen-Johansen): MQL -> Won over the log
+    group = f"conversion_curve[n={stage_log['entity_id'].max() + 1:.0e}]"
+    run = lambda: bk.conversion_curve(stage_log, STAGES[0], STAGES[-1])  # noqa: E731
+    timed(record, group, "bbmkit", run, inputs=(stage_log,))
+
+
 def _prioritize_runner(request: Any, name: str, accounts: pd.DataFrame) -> Any:
     formats = {"polars": "pl_accounts", "duckdb": "plain_accounts"}
     return _runner(request, name, PRIORITIZERS, accounts, formats)

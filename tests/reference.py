@@ -355,3 +355,39 @@ def group_median(codes: Sequence[int], values: Sequence[float], n_groups: int) -
     for code, value in zip(codes, values, strict=True):
         members[code].append(value)
     return [statistics.median(m) if m else math.nan for m in members]
+
+
+# --------------------------------------------------------------------------
+# survival
+
+
+def aalen_johansen(
+    durations: Sequence[float], outcome: Sequence[int]
+) -> list[tuple[float, float, float, int]]:
+    """(time, cumulative incidence of outcome 1, its variance, at risk) per event time.
+
+    Tie-aware, written out time by time: at an event time every entity with
+    a duration >= it is at risk, and all events at that time count together.
+    The variance is summed term by term as in Collett (Greenwood-type).
+    """
+    times = sorted({t for t, o in zip(durations, outcome, strict=True) if o != 0})
+    rows = []
+    survival = 1.0
+    cif = 0.0
+    terms: list[tuple[float, float, float, float, float]] = []  # F_i, n, d, d1, S(t_i-)
+    for t in times:
+        n = sum(1 for x in durations if x >= t)
+        d = sum(1 for x, o in zip(durations, outcome, strict=True) if x == t and o != 0)
+        d1 = sum(1 for x, o in zip(durations, outcome, strict=True) if x == t and o == 1)
+        before = survival
+        cif += before * d1 / n
+        survival *= 1.0 - d / n
+        terms.append((cif, n, d, d1, before))
+        variance = 0.0
+        for f_i, n_i, d_i, d1_i, s_i in terms:
+            if n_i > d_i:
+                variance += (cif - f_i) ** 2 * d_i / (n_i * (n_i - d_i))
+            variance += s_i**2 * d1_i * (n_i - d1_i) / n_i**3
+            variance -= 2.0 * (cif - f_i) * s_i * d1_i / n_i**2
+        rows.append((t, cif, max(variance, 0.0), n))
+    return rows

@@ -219,6 +219,18 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
             "entity": "entity_id",
         },
     ),
+    "conversion_curve": (
+        bk.conversion_curve,
+        {
+            "events": STAGE_EVENTS,
+            "start": "MQL",
+            "end": "SQL",
+            "lost": ["ML"],
+            "entity": "entity_id",
+            "as_of": "2026-12-01",
+            "confidence": 0.9,
+        },
+    ),
     "stage_log": (
         bk.stage_log,
         {

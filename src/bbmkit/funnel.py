@@ -19,7 +19,13 @@ import pandas as pd
 
 from bbmkit._convert import factorize, small_codes
 from bbmkit._exceptions import ValidationError, ValidationTypeError
-from bbmkit._kernels import group_count, group_median, group_presence
+from bbmkit._kernels import (
+    aalen_johansen,
+    group_count,
+    group_median,
+    group_presence,
+    loglog_interval,
+)
 from bbmkit._validation import (
     as_bool_array,
     check_frame,
@@ -29,11 +35,13 @@ from bbmkit._validation import (
     check_no_missing,
     check_number,
     check_rate,
+    check_timestamp,
     datetime_array,
     fmt,
     optional_times,
     real_to_float,
     require_columns,
+    timestamp_days,
 )
 from bbmkit.stats import check_probability, plan_trials, proportion_ci
 
@@ -41,6 +49,7 @@ __all__ = [
     "CUSTOMER_JOURNEY",
     "DEMAND_WATERFALL",
     "Funnel",
+    "conversion_curve",
     "funnel_from_events",
     "icp_funnel",
     "retention",
@@ -813,6 +822,161 @@ def _rates(
     without[:, 0] = False
     rate[without] = converted[without] / previous[without]
     return rate, lower, upper
+
+
+def conversion_curve(
+    events: pd.DataFrame,
+    start: str,
+    end: str,
+    *,
+    lost: str | Sequence[str] | None = None,
+    as_of: object = None,
+    by: str | pd.Series | None = None,
+    entity: str = "entity_id",
+    stage: str = "stage",
+    time: str = "timestamp",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The chance of reaching ``end`` within t days of entering ``start``, open entities censored.
+
+    A funnel rate read off a snapshot mixes entities that will still convert
+    with those that will not. This follows each entity from its entry into
+    ``start``: reaching ``end`` is the outcome, reaching a ``lost`` stage
+    first is a competing outcome (a lost deal will never be won), and an
+    entity with neither is censored at ``as_of`` (still open). The curve is
+    the Aalen-Johansen cumulative incidence, the competing-risks form of
+    Kaplan-Meier; with no lost stage it is one minus Kaplan-Meier.
+
+    CRM dates are daily, so many entities share a time: all events at one
+    time are counted together, and entities censored at that time are still
+    at risk for them (no jitter).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        A stage-event log (as for :func:`funnel_from_events`, e.g. from
+        :func:`stage_log`). Rows without a time are ignored; an entity needs
+        a time at ``start`` to be followed.
+    start, end : str
+        The stage entered and the stage whose reaching is the outcome.
+    lost : str or sequence of str, optional
+        Stages that end an entity's journey without reaching ``end``.
+    as_of : timestamp-like or float, optional
+        When the log was taken: open entities are censored here, later
+        events ignored. Defaults to the latest time in the log; a date means
+        the end of that day.
+    by : str or pandas.Series, optional
+        Cohorts, as for :func:`funnel_from_events`: one curve each.
+    entity, stage, time : str
+        Column names.
+    confidence : float, default 0.95
+        Level of the pointwise intervals (log-log, so they stay in [0, 1]).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``days`` since entering ``start`` (with ``by``: by cohort
+        and days), one row per distinct time at which an entity converted or
+        was lost: ``probability`` (of having reached ``end`` by then),
+        ``lower``, ``upper``, ``at_risk`` (entities still followed just
+        before), ``converted`` and ``lost`` (the events at that time).
+
+    Examples
+    --------
+    Five deals engaged on day 0: two won (days 10 and 20), one lost (day
+    15), two still open when the log was taken on day 30:
+
+    >>> import pandas as pd
+    >>> from bbmkit import conversion_curve
+    >>> log = pd.DataFrame({
+    ...     "entity_id": ["a", "a", "b", "b", "c", "c", "d", "e"],
+    ...     "stage": ["Engaging", "Won", "Engaging", "Won", "Engaging", "Lost",
+    ...               "Engaging", "Engaging"],
+    ...     "timestamp": [0.0, 10.0, 0.0, 20.0, 0.0, 15.0, 0.0, 0.0]})
+    >>> curve = conversion_curve(log, "Engaging", "Won", lost="Lost", as_of=30.0)
+    >>> curve[["probability", "at_risk", "converted", "lost"]]
+          probability  at_risk  converted  lost
+    days
+    10.0          0.2        5          1     0
+    15.0          0.2        4          0     1
+    20.0          0.4        3          1     0
+    """
+    frame = check_frame(events, name="events")
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, str) or not value:
+            raise ValidationTypeError(f"{name} must be a stage name, got {fmt(value)}")
+    if start == end:
+        raise ValidationError(f"start and end are both {start!r}; give two stages")
+    lost_names = _lost_stages(lost, (start, end))
+    level = check_number(
+        confidence, name="confidence", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+    )
+    require_columns(frame, [entity, stage, time], name="events")
+    for column in (entity, stage):
+        check_no_missing(frame[column], column)
+    times, _ = optional_times(frame[time], time)
+    raw_codes, labels = small_codes(frame[stage])
+    lookup = pd.Index([start, end, *lost_names], dtype=object).get_indexer(labels)
+    kinds = np.where(lookup > 2, 2, lookup)[raw_codes]  # 0 start, 1 end, 2 lost, -1 other
+    codes, entity_ids = factorize(frame[entity])
+    n = len(entity_ids)
+    if as_of is None:
+        known = times[~np.isnan(times)]
+        if known.size == 0:
+            raise ValidationError(f"column {time!r} has no time: nothing can be followed")
+        cut = float(known.max())
+    elif pd.api.types.is_datetime64_any_dtype(frame[time].dtype):
+        values = datetime_array(frame[time])
+        stamp = check_timestamp(
+            as_of, name="as_of", tz=values.tz, data=f"column {time!r}", end_of_day=True
+        )
+        cut = timestamp_days(stamp, values.unit)
+    else:
+        cut = check_number(as_of, name="as_of")
+    # first time of each kind per entity; events after as_of have not happened yet
+    first = np.full((3, n), np.inf)
+    usable = (kinds >= 0) & ~np.isnan(times) & (times <= cut)
+    np.minimum.at(first, (kinds[usable], codes[usable]), times[usable])
+    entered, reached, ended = first
+    followed = np.isfinite(entered)
+    if by is None:
+        group, groups, group_name = np.zeros(n, dtype=np.intp), pd.Index(["all"]), None
+    else:
+        group, groups, group_name = _entity_labels(frame, by, entity, codes, n, entity_ids)
+    outcome_time = np.minimum(reached, ended)
+    outcome = np.where(np.isfinite(outcome_time), np.where(reached <= ended, 1, 2), 0).astype(
+        np.int8
+    )
+    # an outcome dated before the entry (a CRM date typed late) counts at day 0
+    duration = np.maximum(np.where(outcome > 0, outcome_time, cut) - entered, 0.0)
+    from scipy import stats  # here: importing bbmkit does not load scipy.stats
+
+    z = float(stats.norm.isf((1.0 - level) / 2.0))
+    parts = []
+    for g in range(len(groups)):  # a loop over cohorts, not entities
+        mine = followed & (group == g)
+        days, cif, variance, at_risk = aalen_johansen(duration[mine], outcome[mine])
+        lower, upper = loglog_interval(cif, variance, z)
+        slot = np.searchsorted(days, duration[mine])
+        hit = outcome[mine] > 0
+        converted = np.bincount(slot[hit], weights=outcome[mine][hit] == 1, minlength=days.size)
+        lost_n = np.bincount(slot[hit], weights=outcome[mine][hit] == 2, minlength=days.size)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "probability": cif,
+                    "lower": lower,
+                    "upper": upper,
+                    "at_risk": at_risk,
+                    "converted": converted.astype(np.int64),
+                    "lost": lost_n.astype(np.int64),
+                },
+                index=pd.Index(days, name="days"),
+            )
+        )
+    if by is None:
+        return parts[0]
+    return pd.concat(parts, keys=list(groups), names=[group_name, "days"])
 
 
 def stage_log(

@@ -36,10 +36,12 @@ from bbmkit._kernels.scoring import (
     scores_from_values,
 )
 from bbmkit._kernels.strings import byte_matrix, string_keys
+from bbmkit._kernels.survival import aalen_johansen, loglog_interval
 
 __all__ = [
     "BlockMask",
     "DecayKind",
+    "aalen_johansen",
     "any_equal",
     "byte_matrix",
     "decay_factor",
@@ -57,6 +59,7 @@ __all__ = [
     "group_sum",
     "group_top_k",
     "group_top_k_sum",
+    "loglog_interval",
     "minmax",
     "pair_sums",
     "run_chunks",
