@@ -720,19 +720,24 @@ def funnel_from_events(
     is_lost: npt.NDArray[np.bool_] | None = None
     timed = has if complete else np.isfinite(entry)  # both entry times known
     if lost_names:
+        # the lost column is the last one of the table: views of the funnel's columns, no copies
         is_lost = has[:, s].copy()
-        entry = entry[:, :s]
-        timed = np.ascontiguousarray(timed[:, :s])
-        has = np.ascontiguousarray(has[:, :s])
-        # an entity with only a lost event entered the funnel: it was at the first stage (with
-        # no time there: ``timed`` is taken before)
-        has[:, 0] |= ~has.any(axis=1)
+        entry, has, timed = entry[:, :s], has[:, :s], timed[:, :s]
     if backfill:
-        # the furthest stage is the last one with an entry (every entity has one)
+        # the furthest stage is the last one with an entry
         furthest = (s - 1) - np.argmax(has[:, ::-1], axis=1)
+        if is_lost is not None:
+            # an entity with only a lost event (argmax found no entry) entered the funnel:
+            # it was at the first stage, with no time there
+            furthest[~has[np.arange(n), furthest]] = 0
         reached = np.arange(s)[None, :] <= furthest[:, None]
     else:
         reached = has
+        if is_lost is not None:
+            none = ~has.any(axis=1)
+            if none.any():
+                reached = has.copy()
+                reached[none, 0] = True
     counts = np.zeros((n_groups, s), dtype=np.int64)
     for k in range(s):  # a loop over stages: entities reaching stage k, per group
         counts[:, k] = group_count(group, n_groups, reached[:, k])
