@@ -18,6 +18,11 @@ import bbmkit as bk
 from bbmkit.datasets import load_demo
 
 UNITS = ["s", "ms", "us", "ns"]
+# datetimes that nanoseconds can hold too, to compare every unit with them
+_NS_RANGE = st.datetimes(
+    min_value=pd.Timestamp("1700-01-01").to_pydatetime(),
+    max_value=pd.Timestamp("2250-01-01").to_pydatetime(),
+)
 
 
 def _log(times: list[str], unit: str) -> pd.DataFrame:
@@ -102,14 +107,7 @@ def test_abm_kpis_cycle_time_with_placeholder_dates() -> None:
 
 
 @given(
-    st.lists(
-        st.datetimes(
-            min_value=pd.Timestamp("1700-01-01").to_pydatetime(),
-            max_value=pd.Timestamp("2250-01-01").to_pydatetime(),
-        ),
-        min_size=1,
-        max_size=20,
-    ),
+    st.lists(_NS_RANGE, min_size=1, max_size=20),
     st.sampled_from(UNITS[:3]),
 )
 def test_every_datetime_unit_scores_like_nanoseconds(times: list, unit: str) -> None:
@@ -130,14 +128,7 @@ def test_every_datetime_unit_scores_like_nanoseconds(times: list, unit: str) -> 
 
 
 @given(
-    st.lists(
-        st.datetimes(
-            min_value=pd.Timestamp("1700-01-01").to_pydatetime(),
-            max_value=pd.Timestamp("2250-01-01").to_pydatetime(),
-        ),
-        min_size=2,
-        max_size=20,
-    ),
+    st.lists(_NS_RANGE, min_size=2, max_size=20),
     st.sampled_from(UNITS[:3]),
 )
 def test_every_datetime_unit_gives_the_funnel_of_nanoseconds(times: list, unit: str) -> None:

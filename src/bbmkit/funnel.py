@@ -756,7 +756,6 @@ def funnel_from_events(
         left_n = np.zeros((n_groups, s), dtype=np.int64)
         if backfill:
             # the entities that stayed after stage k-1 are those whose furthest stage it is
-            converted = counts
             at = group * s + furthest
             left_n[:, 1:] = group_count(at, n_groups * s).reshape(n_groups, s)[:, :-1]
             lost_n[:, 1:] = group_count(at, n_groups * s, is_lost).reshape(n_groups, s)[:, :-1]
