@@ -391,3 +391,36 @@ def aalen_johansen(
             variance -= 2.0 * (cif - f_i) * s_i * d1_i / n_i**2
         rows.append((t, cif, max(variance, 0.0), n))
     return rows
+
+
+# --------------------------------------------------------------------------
+# attribute points
+
+
+def points_item(item: dict[str, Any], value: Any) -> float:
+    """Points of one value under a points_for / points_between item's plain data."""
+    if is_missing(value):
+        return float(item["missing"])
+    if item["type"] == "points_for":
+        for key, pts in item["points"]:
+            if value == key and isinstance(value, str) == isinstance(key, str):
+                return float(pts)
+        return float(item["default"])
+    x = float(value)
+    for low, high, pts in item["bands"]:
+        if (low is None or x >= low) and (high is None or x < high):
+            return float(pts)
+    return float(item["default"])
+
+
+def points_table(rows: Sequence[dict[str, Any]], table: dict[str, Any]) -> list[float]:
+    """Attribute score of every row: items summed, then capped, then floored."""
+    out = []
+    for row in rows:
+        total = sum(points_item(item, row[item["column"]]) for item in table["items"])
+        if table["cap"] is not None:
+            total = min(total, table["cap"])
+        if table["floor"] is not None:
+            total = max(total, table["floor"])
+        out.append(total)
+    return out

@@ -88,6 +88,16 @@ GRADES = bk.grade(pd.Series(0.5, index=SCORES.index), SCORES)
 TRANSITIONS = bk.stage_transitions(["lead", "sql"], advance=[0.3, 0.5], drop=0.1)
 FEATURES = pd.DataFrame({"industry": list("xyxyxy"), "size": list("ssbbsb")}, index=list("abcdef"))
 ORDERS = DEALS[DEALS["won"]]
+POINTS_TABLE = bk.PointsTable(
+    [
+        bk.points_for("title", {"CEO": 20.0, "Student": -20.0}, default=-1.0),
+        bk.points_between("employees", [(0, 50, 0.0), (50, None, 10.0)]),
+    ],
+    cap=30.0,
+)
+LEADS = pd.DataFrame(
+    {"title": ["CEO", "Student", None], "employees": [600, None, 10]}, index=["a", "b", "c"]
+)
 
 
 def _fig() -> Any:
@@ -166,6 +176,24 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         {"events": EVENTS, "contacts": CONTACTS["contact_id"]},
     ),
     "grade": (bk.grade, {"fit": pd.Series(0.6, index=SCORES.index), "score": SCORES}),
+    # attribute points and letter grades
+    "points_for": (
+        bk.points_for,
+        {"column": "title", "points": {"CEO": 20.0, "Student": -20.0}, "default": -1.0},
+    ),
+    "points_between": (
+        bk.points_between,
+        {"column": "employees", "bands": [(0, 50, 0.0), (50, None, 10.0)], "missing": 0.0},
+    ),
+    "PointsFor": (bk.PointsFor, {"column": "title", "points": {"CEO": 20.0}}),
+    "PointsBetween": (bk.PointsBetween, {"column": "employees", "bands": [(0, None, 5.0)]}),
+    "PointsFor.values": (POINTS_TABLE.items[0].values, {"column": LEADS["title"]}),
+    "PointsBetween.values": (POINTS_TABLE.items[1].values, {"column": LEADS["employees"]}),
+    "PointsTable": (bk.PointsTable, {"items": list(POINTS_TABLE.items), "cap": 30.0, "floor": 0.0}),
+    "PointsTable.score": (POINTS_TABLE.score, {"frame": LEADS}),
+    "PointsTable.explain": (POINTS_TABLE.explain, {"frame": LEADS}),
+    "PointsTable.from_dict": (bk.PointsTable.from_dict, {"data": POINTS_TABLE.to_dict()}),
+    "letter_grade": (bk.letter_grade, {"notches": pd.Series([0, 2, -1]), "start": "D"}),
     # accounts
     "any_contact": (bk.any_contact, {"at_least": 100.0}),
     "contacts": (bk.contacts, {"at_least": 60.0, "count": 3}),

@@ -726,3 +726,20 @@ def test_event_log_repr_and_empty_log() -> None:
     empty = EventLog.from_frame(log([]).astype({"timestamp": float}))
     assert empty.n_events == 0
     assert ScoringModel(POINTS).score(empty).empty
+
+
+def test_grade_labels() -> None:
+    fit = pd.Series({"a": 0.9, "b": 0.5, "c": 0.1})
+    score = pd.Series({"a": 80.0, "b": 50.0, "c": 10.0})
+    hubspot = grade(fit, score, fit_bands=(0.7, 0.4), score_bands=(70, 40))
+    assert hubspot.to_dict() == {"a": "A1", "b": "B2", "c": "C3"}
+    named = grade(
+        fit, score, fit_bands=[0.5], score_bands=[50], letters=["X", "Y"], numbers=["+", "-"]
+    )
+    assert named.to_dict() == {"a": "X+", "b": "X+", "c": "Y-"}
+    with pytest.raises(ValidationError, match="letters must be 2 strings"):
+        grade(fit, score, fit_bands=[0.5], letters=["X"])
+    with pytest.raises(ValidationError, match="numbers must be 4 strings"):
+        grade(fit, score, numbers=[1, 2, 3, 4])
+    with pytest.raises(ValidationTypeError, match="letters"):
+        grade(fit, score, letters="ABCD")

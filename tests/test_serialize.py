@@ -104,7 +104,7 @@ web_visit = 30
         (
             lambda: to_json({"a": 1}),
             ValidationTypeError,
-            "model must be an ICPProfile, ScoringModel, rule, Funnel or PriorityModel",
+            "model must be an ICPProfile, ScoringModel, PointsTable, rule, Funnel or PriorityModel",
         ),
     ],
 )

@@ -83,6 +83,15 @@ from bbmkit.icp import (
     suggest_profile,
 )
 from bbmkit.markov import AbsorbingChain, absorbing_chain, stage_transitions
+from bbmkit.points import (
+    GRADE_SCALE,
+    PointsBetween,
+    PointsFor,
+    PointsTable,
+    letter_grade,
+    points_between,
+    points_for,
+)
 from bbmkit.scoring import EventLog, ScoringModel, grade
 from bbmkit.stats import min_trials, proportion_ci
 
@@ -91,6 +100,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CUSTOMER_JOURNEY",
     "DEMAND_WATERFALL",
+    "GRADE_SCALE",
     "SCALE_MODES",
     "AbsorbingChain",
     "AllOf",
@@ -110,6 +120,9 @@ __all__ = [
     "ICPProfile",
     "Not",
     "OneOf",
+    "PointsBetween",
+    "PointsFor",
+    "PointsTable",
     "PriorityModel",
     "ProfileSuggestion",
     "RankStability",
@@ -141,6 +154,7 @@ __all__ = [
     "icp_funnel",
     "icp_rate",
     "icp_trend",
+    "letter_grade",
     "lift_table",
     "log_odds_weights",
     "ltv",
@@ -148,6 +162,8 @@ __all__ = [
     "min_trials",
     "nps",
     "one_of",
+    "points_between",
+    "points_for",
     "portfolio",
     "precision_at_k",
     "prioritize",

@@ -1194,6 +1194,8 @@ def grade(
     *,
     fit_bands: Sequence[float] = (0.75, 0.5, 0.25),
     score_bands: Sequence[float] = (100.0, 50.0, 25.0),
+    letters: Sequence[str] | None = None,
+    numbers: Sequence[str] | None = None,
 ) -> pd.Series:
     """Letter-number grade from ICP fit (letter) and behavioural score (number).
 
@@ -1214,6 +1216,9 @@ def grade(
         Strictly decreasing lower bounds of the letters ``A, B, ...`` and the
         numbers ``1, 2, ...``; values below the last bound get the next letter
         or number. At most 25 fit bands.
+    letters, numbers : sequence of str, optional
+        Names of the fit and score bands, best first (one more than the
+        bands); default ``A, B, ...`` and ``1, 2, ...``.
 
     Returns
     -------
@@ -1228,6 +1233,15 @@ def grade(
     >>> score = pd.Series({"a": 120.0, "b": 30.0})
     >>> grade(fit, score).to_dict()
     {'a': 'A1', 'b': 'B3', 'c': 'D4'}
+
+    HubSpot's three-by-three matrix (fit A to C, engagement 1 to 3), and
+    labels of one's own:
+
+    >>> grade(fit, score, fit_bands=(0.7, 0.4), score_bands=(70, 40)).to_dict()
+    {'a': 'A1', 'b': 'B3', 'c': 'C3'}
+    >>> grade(fit, score, fit_bands=(0.5,), score_bands=(50,),
+    ...       letters=["fit-", "nofit-"], numbers=["hot", "cold"]).to_dict()
+    {'a': 'fit-hot', 'b': 'fit-cold', 'c': 'nofit-cold'}
     """
     for name, series in (("fit", fit), ("score", score)):
         if not isinstance(series, pd.Series):
@@ -1254,11 +1268,25 @@ def grade(
     scores = score.reindex(fit.index, fill_value=0.0).to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isnan(scores).any():
         raise ValidationError("score has missing values")
-    letters = _band_index(fit_values, _bands(fit_bands, "fit_bands", limit=25))
-    numbers = _band_index(scores, _bands(score_bands, "score_bands", limit=None))
-    letter_names = np.array([chr(ord("A") + i) for i in range(len(fit_bands) + 1)], dtype=object)
-    number_names = np.array([str(i + 1) for i in range(len(score_bands) + 1)], dtype=object)
-    return pd.Series(letter_names[letters] + number_names[numbers], index=fit.index, name="grade")
+    letter = _band_index(fit_values, _bands(fit_bands, "fit_bands", limit=25))
+    number = _band_index(scores, _bands(score_bands, "score_bands", limit=None))
+    letter_names = _labels(
+        letters, "letters", [chr(ord("A") + i) for i in range(len(fit_bands) + 1)]
+    )
+    number_names = _labels(numbers, "numbers", [str(i + 1) for i in range(len(score_bands) + 1)])
+    return pd.Series(letter_names[letter] + number_names[number], index=fit.index, name="grade")
+
+
+def _labels(labels: object, name: str, default: list[str]) -> npt.NDArray[np.object_]:
+    """Band names: ``default`` or one string per band (their count is the bands' plus one)."""
+    if labels is None:
+        return np.array(default, dtype=object)
+    names = check_list(labels, name=name)
+    if len(names) != len(default) or not all(isinstance(n, str) for n in names):
+        raise ValidationError(
+            f"{name} must be {len(default)} strings (one per band, best first), got {fmt(labels)}"
+        )
+    return np.array(names, dtype=object)
 
 
 def _bands(bands: Sequence[float], name: str, *, limit: int | None) -> npt.NDArray[np.float64]:

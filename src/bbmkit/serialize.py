@@ -1,8 +1,8 @@
 """Models as JSON or TOML documents, so a service can store them and load them back.
 
 A document is the model's ``to_dict()`` plus a ``"type"`` field:
-``"icp_profile"``, ``"scoring_model"``, ``"rule"``, ``"funnel"`` or
-``"priority_model"``. Loading
+``"icp_profile"``, ``"scoring_model"``, ``"points_table"``, ``"rule"``,
+``"funnel"`` or ``"priority_model"``. Loading
 validates it with the same errors as building the model by hand; nothing is
 evaluated or unpickled.
 """
@@ -21,15 +21,17 @@ from bbmkit.abm import PriorityModel
 from bbmkit.accounts import Rule, rule_from_dict
 from bbmkit.funnel import Funnel
 from bbmkit.icp import ICPProfile
+from bbmkit.points import PointsTable
 from bbmkit.scoring import ScoringModel
 
 __all__ = ["Model", "from_dict", "from_json", "from_toml", "to_dict", "to_json"]
 
-Model: TypeAlias = ICPProfile | ScoringModel | Rule | Funnel | PriorityModel
+Model: TypeAlias = ICPProfile | ScoringModel | PointsTable | Rule | Funnel | PriorityModel
 
 _LOADERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "icp_profile": ICPProfile.from_dict,
     "scoring_model": ScoringModel.from_dict,
+    "points_table": PointsTable.from_dict,
     "rule": rule_from_dict,
     "funnel": Funnel.from_dict,
     "priority_model": PriorityModel.from_dict,
@@ -41,6 +43,8 @@ def _type_of(model: object) -> str:
         return "icp_profile"
     if isinstance(model, ScoringModel):
         return "scoring_model"
+    if isinstance(model, PointsTable):
+        return "points_table"
     if isinstance(model, Rule):
         return "rule"
     if isinstance(model, Funnel):
@@ -48,7 +52,7 @@ def _type_of(model: object) -> str:
     if isinstance(model, PriorityModel):
         return "priority_model"
     raise ValidationTypeError(
-        f"model must be an ICPProfile, ScoringModel, rule, Funnel or PriorityModel (they "
+        f"model must be an ICPProfile, ScoringModel, PointsTable, rule, Funnel or PriorityModel (they "
         "serialise), got "
         f"{type(model).__name__}"
     )
