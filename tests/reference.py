@@ -424,3 +424,189 @@ def points_table(rows: Sequence[dict[str, Any]], table: dict[str, Any]) -> list[
             total = max(total, table["floor"])
         out.append(total)
     return out
+
+
+# --------------------------------------------------------------------------
+# scoring rules (limits, step decay, window, groups, inactivity, floor, resets)
+
+
+def _months_between(start: Any, end: Any) -> int:
+    """Largest m with start + m calendar months (pandas DateOffset) <= end."""
+    import pandas as pd
+
+    m = (end.year - start.year) * 12 + (end.month - start.month)
+    while m > 0 and start + pd.DateOffset(months=m) > end:
+        m -= 1
+    return max(m, 0)
+
+
+def _periods(start: Any, end: Any, period: Any, datetimes: bool) -> int:
+    if isinstance(period, str):
+        months = int(period[:-1] or 1)
+        return _months_between(start, end) // months
+    age = (end - start).total_seconds() / 86_400 if datetimes else end - start
+    return math.floor(age / period)
+
+
+def _after(start: Any, k: int, period: Any, datetimes: bool) -> Any:
+    import pandas as pd
+
+    if isinstance(period, str):
+        return start + pd.DateOffset(months=k * int(period[:-1] or 1))
+    return start + (pd.Timedelta(days=k * period) if datetimes else k * period)
+
+
+def _capped(sums: dict[str, float], model: dict[str, Any]) -> float:
+    """Type caps, group caps, free types: the score of per-type sums (no total cap)."""
+    caps = model.get("event_caps") or {}
+    group_of = {t: g for g, members in (model.get("groups") or {}).items() for t in members}
+    group_caps = model.get("group_caps") or {}
+    total = 0.0
+    per_group: dict[str, float] = {}
+    for t, v in sums.items():
+        v = min(v, caps[t]) if t in caps else v
+        g = group_of.get(t)
+        if g is not None and g in group_caps:
+            per_group[g] = per_group.get(g, 0.0) + v
+        else:
+            total += v
+    for g, v in per_group.items():
+        total += min(v, group_caps[g])
+    return total
+
+
+def rule_score(
+    events: Sequence[tuple[Any, str, Any, float]],
+    model: dict[str, Any],
+    as_of: Any,
+    *,
+    datetimes: bool = True,
+) -> dict[Any, float]:
+    """Score per contact of (contact, type, time, quantity) rows under a model's plain data.
+
+    Every rule taken literally, one event and one inactivity step at a time.
+    """
+    points = model["points"]
+    limits = model.get("limits") or {}
+    resets = model.get("resets") or {}
+    half_life, lifespan = model.get("half_life"), model.get("lifespan")
+    step, window = model.get("step_decay"), model.get("window")
+    inactivity, floor = model.get("inactivity"), model.get("floor")
+    total_cap = model.get("cap")
+    path = floor is not None or inactivity is not None or bool(resets)
+
+    def age(t: Any, at: Any) -> float:
+        return (at - t).total_seconds() / 86_400 if datetimes else at - t
+
+    def factor(t: Any, at: Any) -> float:
+        a = age(t, at)
+        if window is not None and a > window:
+            return 0.0
+        if half_life is not None:
+            return 0.5 ** (a / half_life)
+        if lifespan is not None:
+            return max(0.0, 1.0 - a / lifespan)
+        if step is not None:
+            return (1.0 - step[0]) ** _periods(t, at, step[1], datetimes)
+        return 1.0
+
+    def running_factor(t0: Any, t1: Any) -> float:
+        return 0.5 ** (age(t0, t1) / half_life) if half_life is not None else 1.0
+
+    by_contact: dict[Any, list[tuple[int, str, Any, float]]] = {}
+    for i, (contact, event, t, q) in enumerate(events):
+        if (age(t, as_of) if datetimes else as_of - t) >= 0:
+            by_contact.setdefault(contact, []).append((i, event, t, q))
+
+    def one(rows: list[tuple[int, str, Any, float]]) -> float:
+        rows.sort(key=lambda r: (r[2], r[0]))
+        used: dict[tuple[str, Any], float] = {}
+        limited = []
+        for _, event, t, q in rows:
+            pts = points.get(event, 0.0)
+            if event in limits:
+                n, freq = limits[event]
+                wall = t.tz_localize(None) if t.tzinfo is not None else t  # local calendar
+                key = (event, None if freq is None else wall.to_period(freq))
+                before = used.get(key, 0.0)
+                scored = min(max(n - before, 0.0), q)
+                used[key] = before + q
+                limited.append(pts * scored)
+            else:
+                limited.append(pts * q)
+        # the running score: per-type sums and adjustments, decayed to the latest moment
+        entries: list[tuple[Any, float, str | None]] = []  # (time, amount, type or None)
+        epoch_start = 0
+        sums: dict[str, float] = {}
+        adjust = 0.0
+        last_t = None
+        last_active = None
+
+        def value_now() -> float:
+            x = _capped(sums, model) + adjust
+            return min(x, total_cap) if total_cap is not None else x
+
+        def move_to(t: Any) -> None:
+            nonlocal adjust, last_t
+            if last_t is not None:
+                f = running_factor(last_t, t)
+                for k in sums:
+                    sums[k] *= f
+                adjust *= f
+            last_t = t
+
+        def apply_floor(t: Any) -> None:
+            nonlocal adjust
+            if floor is not None and value_now() < floor:
+                lift = floor - value_now()
+                adjust += lift
+                entries.append((t, lift, None))
+
+        def inactivity_until(t: Any, inclusive: bool = True) -> None:
+            nonlocal adjust
+            if inactivity is None or last_active is None:
+                return
+            k = 1
+            while True:
+                when = _after(last_active, k, inactivity[1], datetimes)
+                if not (when <= t):
+                    break
+                move_to(when)
+                adjust -= inactivity[0]
+                entries.append((when, -inactivity[0], None))
+                apply_floor(when)
+                k += 1
+
+        for (_, event, t, _q), pts in zip(rows, limited, strict=True):
+            is_reset = event in resets
+            if path and (pts != 0 or is_reset):
+                inactivity_until(t)
+            move_to(t)
+            if is_reset:
+                sums.clear()
+                adjust = resets[event]
+                epoch_start = len(entries)
+                entries.append((t, resets[event], None))
+                last_active = t
+            else:
+                sums[event] = sums.get(event, 0.0) + pts
+                entries.append((t, pts, event))
+                if pts != 0:
+                    last_active = t
+            if path:
+                apply_floor(t)
+        if path:
+            inactivity_until(as_of)
+        # the score at as_of from the live entries, each decayed on its own
+        live_sums: dict[str, float] = {}
+        adjustments = 0.0
+        for t, amount, event in entries[epoch_start:]:
+            worth = amount * (running_factor(t, as_of) if path else factor(t, as_of))
+            if event is None:
+                adjustments += worth
+            else:
+                live_sums[event] = live_sums.get(event, 0.0) + worth
+        x = _capped(live_sums, model) + adjustments
+        return min(x, total_cap) if total_cap is not None else x
+
+    return {contact: one(rows) for contact, rows in by_contact.items()}

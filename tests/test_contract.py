@@ -88,6 +88,15 @@ GRADES = bk.grade(pd.Series(0.5, index=SCORES.index), SCORES)
 TRANSITIONS = bk.stage_transitions(["lead", "sql"], advance=[0.3, 0.5], drop=0.1)
 FEATURES = pd.DataFrame({"industry": list("xyxyxy"), "size": list("ssbbsb")}, index=list("abcdef"))
 ORDERS = DEALS[DEALS["won"]]
+RULES_MODEL = bk.ScoringModel(
+    dict(MODEL.points),
+    limits={"web_visit": (2, "D")},
+    floor=0.0,
+    resets={"recycled": 0.0},
+    half_life=20,
+)
+QTY_EVENTS = EVENTS.assign(count=np.arange(len(EVENTS)) % 3)
+RULES_PARTIAL = RULES_MODEL.partial(QTY_EVENTS, as_of="2026-12-01", quantity="count")
 POINTS_TABLE = bk.PointsTable(
     [
         bk.points_for("title", {"CEO": 20.0, "Student": -20.0}, default=-1.0),
@@ -157,6 +166,44 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         bk.ScoringModel,
         {"points": {"visit": 5, "demo": 50}, "half_life": 30, "cap": 100},
     ),
+    "ScoringModel[hubspot rules]": (
+        bk.ScoringModel,
+        {
+            "points": {"visit": 5, "demo": 50, "email": 2},
+            "groups": {"sales": ["demo"], "marketing": ["visit", "email"]},
+            "group_caps": {"sales": 60.0, "marketing": 40.0},
+            "limits": {"visit": (1, "W"), "email": (20, "D")},
+            "step_decay": (0.5, "M"),
+            "window": 90,
+        },
+    ),
+    "ScoringModel[marketo rules]": (
+        bk.ScoringModel,
+        {
+            "points": {"visit": 5, "demo": 50},
+            "limits": {"visit": (3, None)},
+            "inactivity": (10, "M"),
+            "floor": 0.0,
+            "resets": {"recycled": 0.0},
+        },
+    ),
+    "ScoringModel.score[rules]": (
+        RULES_MODEL.score,
+        {"events": QTY_EVENTS, "as_of": "2026-12-01", "quantity": "count"},
+    ),
+    "ScoringModel.ledger[rules]": (
+        RULES_MODEL.ledger,
+        {"events": QTY_EVENTS, "as_of": "2026-12-01", "quantity": "count", "by": "event"},
+    ),
+    "ScoringModel.history[rules]": (
+        RULES_MODEL.history,
+        {"events": QTY_EVENTS, "dates": ["2026-06-01", "2026-12-01"], "quantity": "count"},
+    ),
+    "ScoringModel.partial[rules]": (
+        RULES_MODEL.partial,
+        {"events": QTY_EVENTS, "as_of": "2026-12-01", "quantity": "count"},
+    ),
+    "ScoringModel.finalize[rules]": (RULES_MODEL.finalize, {"partial": RULES_PARTIAL}),
     "ScoringModel.score": (MODEL.score, {"events": EVENTS, "as_of": "2026-12-01"}),
     "ScoringModel.ledger": (MODEL.ledger, {"events": EVENTS, "as_of": "2026-12-01"}),
     "ScoringModel.history": (

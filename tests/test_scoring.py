@@ -243,7 +243,7 @@ def test_history_equals_scores_at_each_date() -> None:
         ({"points": {"a": 1}, "half_life": pd.Timedelta(0)}, ValidationError, "half_life"),
         ({"points": {"a": 1}, "lifespan": float("inf")}, ValidationError, "lifespan"),
         ({"points": {"a": 1}, "half_life": "30d"}, ValidationTypeError, "half_life"),
-        ({"points": {"a": 1}, "half_life": 3, "lifespan": 9}, ValidationError, "not both"),
+        ({"points": {"a": 1}, "half_life": 3, "lifespan": 9}, ValidationError, "give one decay"),
         ({"points": {"a": 1}, "cap": 0}, ValidationError, "cap must be a finite number > 0"),
         (
             {"points": {"a": 1}, "event_caps": {"b": 3}},

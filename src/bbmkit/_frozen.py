@@ -22,8 +22,8 @@ class FrozenMap(Mapping[K, V]):
 
     __slots__ = ("_data",)
 
-    def __init__(self, data: Mapping[K, V]) -> None:
-        self._data: dict[K, V] = dict(data)
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        self._data: dict[K, V] = {} if data is None else dict(data)
 
     def __getitem__(self, key: K) -> V:
         return self._data[key]

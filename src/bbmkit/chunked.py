@@ -91,6 +91,7 @@ def score_chunks(
     contact: str = "contact_id",
     event: str = "event_type",
     time: str = "timestamp",
+    quantity: str | None = None,
     combine_every: int = 8,
     progress: Callable[[int, int], None] | bool | None = None,
 ) -> pd.Series:
@@ -105,6 +106,8 @@ def score_chunks(
         consumed once.
     as_of : timestamp-like or float
         Scoring time (required: no chunk knows the latest event of the log).
+    quantity : str, optional
+        Column of occurrences per row, as in :meth:`ScoringModel.score`.
     combine_every : int, default 8
         Partials are merged every this many chunks, so memory stays at a few
         partials.
@@ -136,7 +139,9 @@ def score_chunks(
     every = check_int(combine_every, name="combine_every", low=2)
     report, close = _progress(progress)
     try:
-        running, pending = _partials(model, chunks, as_of, contact, event, time, every, report)
+        running, pending = _partials(
+            model, chunks, as_of, contact, event, time, quantity, every, report
+        )
     finally:
         close()
     if running is not None:
@@ -153,6 +158,7 @@ def _partials(
     contact: str,
     event: str,
     time: str,
+    quantity: str | None,
     every: int,
     report: Callable[[int, int], None] | None,
 ) -> tuple[_RunningSums | None, list[pd.DataFrame]]:
@@ -161,7 +167,10 @@ def _partials(
         raise ValidationError(
             "as_of is required for a partial score: a chunk does not know the latest event of the log"
         )
-    running: _RunningSums | None = _RunningSums(model)
+    # running sums hold the type sums of the classic caps; rules need the partial frames
+    running: _RunningSums | None = (
+        _RunningSums(model) if model._plain and quantity is None else None
+    )
     pending: list[pd.DataFrame] = []
     n_chunks = n_events = 0
     for chunk in check_iterable(chunks, name="chunks", what="event frames"):
@@ -176,9 +185,10 @@ def _partials(
             # a chunk may hold a few of many contacts: offsets into the running table's
             # range are still cheaper than factorising its ids
             slot_span=_TABLE_IDS if running is not None else 0,
+            quantity=quantity,
         )
-        values = log.values(model)
-        if running is not None and not running.add(log, values):
+        values = log.values(model) if running is not None else None
+        if running is not None and not running.add(log, values):  # type: ignore[arg-type]
             pending.append(running.partial(model, contact, event))
             running = None
         if running is None:
@@ -411,11 +421,15 @@ def score_dask(
     contact: str = "contact_id",
     event: str = "event_type",
     time: str = "timestamp",
+    quantity: str | None = None,
 ) -> pd.Series:
     """Score a Dask DataFrame: partitions scored independently, partials summed by Dask.
 
     The result is computed (a pandas Series), equal to the in-memory score up
-    to floating-point rounding. Needs ``dask[dataframe]``.
+    to floating-point rounding. Needs ``dask[dataframe]``. A model with
+    limits, a floor, inactivity or resets reads each contact's events
+    together: the events are first shuffled so that each contact is in one
+    partition.
 
     Examples
     --------
@@ -442,8 +456,15 @@ def score_dask(
     def one(part: pd.DataFrame) -> pd.DataFrame:
         if len(part) == 0:
             return meta
-        return model.partial(part, as_of=as_of, contact=contact, event=event, time=time)
+        return model.partial(
+            part, as_of=as_of, contact=contact, event=event, time=time, quantity=quantity
+        )
 
+    if model._rules().per_contact:
+        # whole contacts per partition; their partials are disjoint, so they are only stacked
+        whole = events.shuffle(on=contact)
+        stacked = whole.map_partitions(one, meta=meta).compute()
+        return model.finalize(stacked, contact=contact, event=event)
     partials = events.map_partitions(one, meta=meta)
     merged = partials.groupby([contact, event], observed=True)["points"].sum().compute()
     return model.finalize(merged.reset_index(), contact=contact, event=event)

@@ -2,7 +2,10 @@
 
 A :class:`ScoringModel` gives points per event type (negative allowed),
 optionally decays them with age, caps what one contact can get from one
-event type (``event_caps``) and in total (``cap``). The score is a pure
+event type (``event_caps``), from a group of types (``group_caps``) and in
+total (``cap``), and runs the rules of marketing-automation tools
+(frequency limits, step decay, windows, inactivity, floors, resets, in the
+order the Notes of :class:`ScoringModel` give). The score is a pure
 function of the event log and ``as_of``: events after ``as_of`` are
 ignored, so re-scoring yesterday gives yesterday's answer.
 
@@ -19,15 +22,17 @@ decayed points of type e)))`` with absent caps meaning "no cap".
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from bbmkit import _rules
 from bbmkit._convert import (
     factorize,
     factorize_slots,
@@ -40,6 +45,7 @@ from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._frozen import FrozenMap
 from bbmkit._kernels import (
     DecayKind,
+    capped_total,
     decay_factor,
     decayed_points,
     divided,
@@ -53,6 +59,7 @@ from bbmkit._kernels import (
 from bbmkit._validation import (
     TICKS_PER_DAY,
     check_frame,
+    check_in_choices,
     check_iterable,
     check_list,
     check_no_missing,
@@ -130,6 +137,14 @@ def _validate_cap(_: ScoringModel, attribute: attrs.Attribute[Any], value: objec
         check_number(value, name=attribute.name, low=0.0, low_inclusive=False)
 
 
+def _step_decay_converter(value: object) -> object:
+    return _rules.convert_span_rule(value, "step_decay")
+
+
+def _inactivity_converter(value: object) -> object:
+    return _rules.convert_span_rule(value, "inactivity")
+
+
 @attrs.frozen
 class ScoringModel:
     """Points per event type, decay, and caps: a behavioural scoring model.
@@ -152,6 +167,45 @@ class ScoringModel:
     event_caps : mapping of str to float, optional
         Maximum points one contact gets from one event type, applied to the
         decayed sum of that type (> 0).
+    groups : mapping of str to list of str, optional
+        Named groups of event types (a type in at most one group), e.g.
+        ``{"sales": ["meeting", "demo_form"]}``.
+    group_caps : mapping of str to float, optional
+        Maximum points of a group: applied to the sum of its types after
+        their ``event_caps``, before ``cap``.
+    limits : mapping of str to (int, str or None), optional
+        At most ``n`` scored occurrences of a type per contact per calendar
+        period: ``{"key_webpage": (1, "W"), "email_open": (1, None)}``.
+        Periods as ``Series.dt.to_period`` forms them (``"D"``, ``"W"``
+        Monday to Sunday, ``"M"``, ``"Q"``, ``"Y"``) in the log's time
+        zone; ``None`` is once ever. The earliest occurrences score.
+    step_decay : (float, str or float), optional
+        ``(rate, period)``: points lose ``rate`` every whole period, i.e.
+        are multiplied by ``(1 - rate) ** k``. Periods ``"M"``, ``"3M"``,
+        ``"6M"``, ``"12M"`` (calendar months) or days. Exclusive with
+        ``half_life`` and ``lifespan``.
+    window : float or pandas.Timedelta, optional
+        Only events at most this many days old at ``as_of`` count.
+    inactivity : (float, str or float), optional
+        ``(points, period)``: each whole period since the contact's latest
+        scoring event (or reset) subtracts ``points``. Not with another
+        decay.
+    floor : float, optional
+        The running score never goes below it, after each event and each
+        period of inactivity.
+    resets : mapping of str to float, optional
+        Event types (without points of their own) that set the running
+        score to a value; the events before no longer count.
+
+    Notes
+    -----
+    The rules run in one order: points times quantity, frequency limits,
+    decay and window, resets, inactivity, the floor, then event caps, group
+    caps and the total cap. Floors, inactivity steps and resets are
+    adjustments at their moment that decay like events; the running score
+    they act on is the score the model would give at that moment, caps
+    included. A floor or resets need ``half_life`` or no decay and no
+    window.
 
     Examples
     --------
@@ -171,6 +225,14 @@ class ScoringModel:
     a    50.0
     b   -20.0
     Name: score, dtype: float64
+
+    A marketing-automation model: visits at most once a day, minus 10 a
+    month of inactivity, never below 0:
+
+    >>> marketo = ScoringModel({"web_visit": 5, "seminar": 30, "unsubscribe": -50},
+    ...                        limits={"web_visit": (1, "D")}, inactivity=(10, "M"), floor=0)
+    >>> marketo.score(events, as_of="2026-07-15").tolist()
+    [15.0, 0.0]
 
     With a 30-day half-life, a seminar 30 days old is worth half:
 
@@ -197,21 +259,135 @@ class ScoringModel:
     event_caps: Mapping[str, float] = attrs.field(
         factory=dict, kw_only=True, converter=_caps_converter, validator=_validate_points
     )
+    groups: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=FrozenMap, kw_only=True, converter=_rules.convert_groups
+    )
+    group_caps: Mapping[str, float] = attrs.field(
+        factory=FrozenMap, kw_only=True, converter=_rules.convert_float_map
+    )
+    limits: Mapping[str, tuple[int, str | None]] = attrs.field(
+        factory=FrozenMap, kw_only=True, converter=_rules.convert_limits
+    )
+    step_decay: tuple[float, str | float] | None = attrs.field(
+        default=None, kw_only=True, converter=_step_decay_converter
+    )
+    window: float | None = attrs.field(
+        default=None, kw_only=True, converter=_days_converter, validator=_validate_duration
+    )
+    inactivity: tuple[float, str | float] | None = attrs.field(
+        default=None, kw_only=True, converter=_inactivity_converter
+    )
+    floor: float | None = attrs.field(default=None, kw_only=True, converter=real_to_float)
+    resets: Mapping[str, float] = attrs.field(
+        factory=FrozenMap, kw_only=True, converter=_rules.convert_float_map
+    )
 
     def __attrs_post_init__(self) -> None:
-        if self.half_life is not None and self.lifespan is not None:
+        decays = [
+            name
+            for name in ("half_life", "lifespan", "step_decay")
+            if getattr(self, name) is not None
+        ]
+        if len(decays) > 1:
             raise ValidationError(
-                "give half_life (exponential decay) or lifespan (linear decay), not both"
+                "give one decay: half_life (exponential), lifespan (linear) or step_decay, "
+                f"not {' and '.join(decays)}"
             )
         unknown = [k for k in self.event_caps if k not in self.points]
         if unknown:
             raise ValidationError(
                 f"event_caps names event types that have no points: {_listed(unknown)}"
             )
+        self._check_rules(decays)
+
+    def _check_rules(self, decays: list[str]) -> None:
+        """The rule options: names that exist, values in range, combinations that make sense."""
+        groups = _rules.check_keys(self.groups, "groups")
+        owner: dict[str, str] = {}
+        for name, members in groups.items():
+            if not members:
+                raise ValidationError(f"groups[{name!r}] is empty: list its event types")
+            for member in members:
+                if member not in self.points:
+                    raise ValidationError(
+                        f"groups[{name!r}] names {fmt(member)}, an event type with no points"
+                    )
+                if member in owner:
+                    raise ValidationError(
+                        f"event type {member!r} is in two groups ({owner[member]!r} and "
+                        f"{name!r}); a type belongs to at most one group"
+                    )
+                owner[member] = name
+        for name, value in _rules.check_keys(self.group_caps, "group_caps").items():
+            if name not in groups:
+                raise ValidationError(
+                    f"group_caps names {name!r}, which is not a group (groups: "
+                    f"{_listed(list(groups)) or 'none'})"
+                )
+            check_number(value, name=f"group_caps[{name!r}]", low=0.0, low_inclusive=False)
+        for name in _rules.check_keys(self.limits, "limits"):
+            if name not in self.points:
+                raise ValidationError(f"limits names {name!r}, an event type with no points")
+        if self.step_decay is not None:
+            check_number(
+                self.step_decay[0], name="step_decay rate", low=0.0, high=1.0, low_inclusive=False
+            )
+        if self.inactivity is not None:
+            check_number(self.inactivity[0], name="inactivity points", low=0.0, low_inclusive=False)
+            if decays:
+                raise ValidationError(
+                    f"inactivity is a decay of its own: give it without {decays[0]}"
+                )
+        if self.floor is not None:
+            check_number(self.floor, name="floor")
+            if self.cap is not None and self.floor > self.cap:
+                raise ValidationError(
+                    f"floor must be <= cap, got floor={self.floor}, cap={self.cap}"
+                )
+        for name, value in _rules.check_keys(self.resets, "resets").items():
+            check_number(value, name=f"resets[{name!r}]")
+            if name in self.points:
+                raise ValidationError(
+                    f"resets names {name!r}, which has points; a reset sets the score, so its "
+                    "event type has none of its own"
+                )
+        running = [
+            n for n, v in (("floor", self.floor), ("resets", self.resets or None)) if v is not None
+        ]
+        if running and (
+            self.lifespan is not None or self.step_decay is not None or self.window is not None
+        ):
+            other = (
+                "lifespan"
+                if self.lifespan is not None
+                else "step_decay"
+                if self.step_decay is not None
+                else "window"
+            )
+            raise ValidationError(
+                f"{running[0]} needs a score that decays as a whole (half_life or no decay) and "
+                f"no window; {other} changes each event's worth on its own"
+            )
+
+    def _rules(self) -> _rules.Rules:
+        return _model_rules(self)
 
     @property
-    def decay(self) -> DecayKind:
-        """``"exponential"``, ``"linear"`` or ``"none"``.
+    def _plain(self) -> bool:
+        """Points, one of the classic decays and caps only: the original fast path."""
+        return not (
+            self.limits
+            or (self.groups and self.group_caps)
+            or self.step_decay is not None
+            or self.window is not None
+            or self.inactivity is not None
+            or self.floor is not None
+            or self.resets
+        )
+
+    @property
+    def decay(self) -> Literal["none", "exponential", "linear", "step"]:
+        """``"exponential"``, ``"linear"``, ``"step"`` or ``"none"``.
 
         Examples
         --------
@@ -223,7 +399,15 @@ class ScoringModel:
             return "exponential"
         if self.lifespan is not None:
             return "linear"
+        if self.step_decay is not None:
+            return "step"
         return "none"
+
+    def _classic_decay(self) -> DecayKind:
+        """The decay of the original fast path (a model without step decay)."""
+        if self.half_life is not None:
+            return "exponential"
+        return "linear" if self.lifespan is not None else "none"
 
     def _scale(self) -> float:
         scale = self.half_life if self.half_life is not None else self.lifespan
@@ -245,6 +429,7 @@ class ScoringModel:
         contact: str = "contact_id",
         event: str = "event_type",
         time: str = "timestamp",
+        quantity: str | None = None,
     ) -> pd.Series:
         """Score of every contact with an event at or before ``as_of``.
 
@@ -261,6 +446,10 @@ class ScoringModel:
             day counts (``"2026-09-30 00:00"`` is midnight).
         contact, event, time : str
             Column names.
+        quantity : str, optional
+            Column of occurrences per row (an aggregated export's "12
+            visits"): a row's points are multiplied by it, and ``limits``
+            count occurrences. Whole numbers >= 0.
 
         Returns
         -------
@@ -286,7 +475,13 @@ class ScoringModel:
         [35.0, 10.0]
         """
         log = self._prepare(
-            events, as_of=as_of, contact=contact, event=event, time=time, slots=True
+            events,
+            as_of=as_of,
+            contact=contact,
+            event=event,
+            time=time,
+            slots=True,
+            quantity=quantity,
         )
         score = log.scores(self)
         contacts = log.contacts
@@ -310,21 +505,35 @@ class ScoringModel:
         contact: str = "contact_id",
         event: str = "event_type",
         time: str = "timestamp",
+        quantity: str | None = None,
+        by: Literal["type", "event"] = "type",
     ) -> pd.DataFrame:
         """Every contribution to every score: the explanation of :meth:`score`.
 
-        Parameters are those of :meth:`score`.
+        Parameters are those of :meth:`score`, and:
+
+        by : {"type", "event"}, default "type"
+            ``"type"``: one row per contact and event type (and per cut or
+            adjustment). ``"event"``: one row per event, with its time, age,
+            decay factor, quantity and points before and after limits, then
+            the adjustment and cap rows.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``<contact>``, ``<event>``, ``"kind"`` and ``"points"``.
-            ``kind`` is ``"event"`` for the decayed points of one event type
-            (one row per contact and type), ``"event_cap"`` for the cut an
-            event cap made to that type, and ``"cap"`` for the cut the total
-            cap made (its event is missing). Per contact, ``points`` sums to
-            the score (exactly for whole points without decay; up to
-            floating-point rounding otherwise). Sorted by contact.
+            Columns ``<contact>``, ``<event>``, ``"kind"`` and ``"points"``
+            (with ``by="event"`` also ``<time>``, ``"quantity"``,
+            ``"age_days"``, ``"decay"``, ``"base_points"`` and
+            ``"limited_points"``; with groups also ``"group"``). ``kind`` is
+            ``"event"`` for decayed points of events (per type, or per
+            event), ``"event_cap"`` for the cut an event cap made to a type,
+            ``"group_cap"`` for the cut a group cap made to a group,
+            ``"floor"``, ``"inactivity"`` and ``"reset"`` for adjustments
+            (a reset's points cancel what came before it and add its value),
+            and ``"cap"`` for the cut the total cap made. Per contact,
+            ``points`` sums to the score (exactly for whole points without
+            decay; up to floating-point rounding otherwise). Sorted by
+            contact (then type, or time).
 
         Examples
         --------
@@ -341,8 +550,29 @@ class ScoringModel:
         3          a        NaN        cap   -15.0
         >>> model.score(log).tolist()
         [60.0]
+
+        One row per event, with a frequency limit and a floor:
+
+        >>> limited = ScoringModel({"visit": 10, "demo": 50, "unsubscribe": -100},
+        ...                        limits={"visit": (2, "D")}, floor=0)
+        >>> log2 = pd.DataFrame({"contact_id": ["a"] * 4,
+        ...                      "event_type": ["visit", "visit", "visit", "unsubscribe"],
+        ...                      "timestamp": pd.to_datetime(["2026-05-01 09:00", "2026-05-01 10:00",
+        ...                                                   "2026-05-01 11:00", "2026-05-02 08:00"])})
+        >>> limited.ledger(log2, by="event")[["event_type", "kind", "limited_points", "points"]]
+            event_type   kind  limited_points  points
+        0        visit  event            10.0    10.0
+        1        visit  event            10.0    10.0
+        2        visit  event             0.0     0.0
+        3  unsubscribe  event          -100.0  -100.0
+        4          NaN  floor             NaN    80.0
         """
-        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
+        rows = check_in_choices(by, name="by", choices=("type", "event"))
+        log = self._prepare(
+            events, as_of=as_of, contact=contact, event=event, time=time, quantity=quantity
+        )
+        if rows == "event" or not (self._plain and log.quantity is None):
+            return self._rule_ledger(log, contact, event, time, rows)
         types = list(self.points)
         n_types = len(types)
         pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, log.values(self), n_types)
@@ -377,6 +607,154 @@ class ScoringModel:
             }
         )
 
+    def _rule_ledger(self, log: _Log, contact: str, event: str, time: str, by: str) -> pd.DataFrame:
+        """The ledger of any model: events, cuts of caps and adjustments, from its entries."""
+        rules, entries = log.entries(self)
+        types = list(rules.types)
+        n_types = len(types)
+        n = len(log.contacts)
+        codes, tcodes = log.contact_codes, log.type_codes
+        live_values = (
+            entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
+        )
+        # cuts of the caps, from the live sums per (contact, type) and (contact, group)
+        pc, pt, live_sums = pair_sums(codes, tcodes, live_values, n_types)
+        capped = np.minimum(live_sums, rules.type_caps[pt])
+        type_cut = capped < live_sums
+        group = rules.group_of_type[pt]
+        held = (group >= 0) & np.isfinite(
+            rules.group_caps[np.maximum(group, 0)]
+            if rules.group_caps.size
+            else np.zeros(group.shape)
+        )
+        gc, gg, g_sums = pair_sums(
+            pc[held], group[held], capped[held], max(rules.group_caps.size, 1)
+        )
+        g_capped = np.minimum(g_sums, rules.group_caps[gg]) if gg.size else g_sums
+        group_cut = g_capped < g_sums
+        adj_points = _rules.adjustment_points(entries, codes)
+        before_cap = group_sum(pc, capped, n) + group_sum(gc, g_capped - g_sums, n)
+        if entries.adj_value.size:
+            live = entries.adj_live
+            before_cap += group_sum(entries.adj_contact[live], entries.adj_value[live], n)
+        over = np.flatnonzero(before_cap > rules.total_cap)
+
+        # kinds: 0 event, 1 event_cap, 2 group_cap, 3 floor, 4 inactivity, 5 reset, 6 cap
+        adj_contact: npt.NDArray[np.intp] = entries.adj_contact
+        adj_kind: npt.NDArray[np.integer[Any]] = entries.adj_kind
+        if by == "type":  # one row per contact and type, and per contact and adjustment kind
+            ec, et, e_points = pair_sums(codes, tcodes, entries.value, n_types)
+            ev_parts: dict[str, Any] = {"contact": ec, "type": et, "points": e_points}
+            adj_contact, adj_kind, adj_points = pair_sums(
+                adj_contact, adj_kind, adj_points, len(_rules.ADJUSTMENT_KINDS)
+            )
+        else:
+            ev_parts = {"contact": codes, "type": tcodes.astype(np.intp), "points": entries.value}
+        n_adj = adj_points.size
+        n_type_cuts, n_group_cuts = int(type_cut.sum()), int(group_cut.sum())
+        # rows: events, adjustments, type cuts, group cuts, total-cap cuts
+        contact_idx = np.concatenate(
+            [ev_parts["contact"], adj_contact, pc[type_cut], gc[group_cut], over]
+        )
+        type_idx = np.concatenate(
+            [
+                ev_parts["type"],
+                np.full(n_adj, -1),
+                pt[type_cut],
+                np.full(n_group_cuts + over.size, -1),
+            ]
+        )
+        group_idx = np.concatenate(
+            [
+                rules.group_of_type[ev_parts["type"]],
+                np.full(n_adj, -1),
+                rules.group_of_type[pt[type_cut]],
+                gg[group_cut],
+                np.full(over.size, -1),
+            ]
+        )
+        kind_idx = np.concatenate(
+            [
+                np.zeros(ev_parts["contact"].size, np.int8),
+                (adj_kind + 3).astype(np.int8),
+                np.ones(n_type_cuts, np.int8),
+                np.full(n_group_cuts, 2, np.int8),
+                np.full(over.size, 6, np.int8),
+            ]
+        )
+        pts = np.concatenate(
+            [
+                ev_parts["points"],
+                adj_points,
+                (capped - live_sums)[type_cut],
+                (g_capped - g_sums)[group_cut],
+                rules.total_cap - before_cap[over],
+            ]
+        )
+        kinds = np.array(
+            ["event", "event_cap", "group_cap", *_rules.ADJUSTMENT_KINDS, "cap"], dtype=object
+        )
+        categories = pd.Index(types, dtype=object)
+        n_rows = contact_idx.size
+        if by == "type":
+            # within a contact: each type's event row and its cut, then group cuts (by group),
+            # adjustments and the total cap
+            secondary = np.where(type_idx >= 0, type_idx, n_types + kind_idx)
+            order = np.lexsort((group_idx, kind_idx, secondary, contact_idx))
+            frame = {
+                contact: log.contacts.take(contact_idx[order]),
+                event: pd.Categorical.from_codes(type_idx[order], categories=categories),
+                "kind": kinds[kind_idx[order]],
+                "points": pts[order],
+            }
+        else:
+            n_events = codes.size
+            n_moments = n_events + n_adj
+            days = np.full(n_rows, np.nan)
+            days[:n_events] = log.time_days
+            days[n_events:n_moments] = entries.adj_days
+            # an adjustment right after the event of its moment; cuts and the cap last
+            seq = np.full(n_rows, n_events, dtype=np.int64)
+            seq[:n_events] = np.arange(n_events)
+            seq[n_events:n_moments] = np.where(entries.adj_row >= 0, entries.adj_row, n_events)
+            when = np.where(np.isnan(days), np.inf, days)
+            # at one moment: the event, a reset, inactivity steps, then the floor's lift
+            rank = np.array([0, 7, 8, 4, 3, 2, 9], dtype=np.int8)[kind_idx]
+            order = np.lexsort((group_idx, rank, seq, when, contact_idx))
+            quantity = np.full(n_rows, np.nan)
+            quantity[:n_events] = 1.0 if log.quantity is None else log.quantity
+            quantity[n_events:n_moments] = np.where(
+                entries.adj_kind == _rules.INACTIVITY, entries.adj_steps, np.nan
+            )
+            age = np.full(n_rows, np.nan)
+            age[:n_moments] = log.as_of_days - days[:n_moments]
+            decay = np.full(n_rows, np.nan)
+            decay[:n_events] = entries.factor
+            decay[n_events:n_moments] = entries.adj_factor
+            base = np.full(n_rows, np.nan)
+            base[:n_events] = entries.base
+            limited = np.full(n_rows, np.nan)
+            limited[:n_events] = entries.limited
+            at: Any = days[order]
+            if log.clock.is_datetime:
+                at = days_to_datetimes(days[order], log.unit, log.clock.tz)
+            frame = {
+                contact: log.contacts.take(contact_idx[order]),
+                event: pd.Categorical.from_codes(type_idx[order], categories=categories),
+                time: at,
+                "kind": kinds[kind_idx[order]],
+                "quantity": quantity[order],
+                "age_days": age[order],
+                "decay": decay[order],
+                "base_points": base[order],
+                "limited_points": limited[order],
+                "points": pts[order],
+            }
+        if self.groups:
+            names = pd.Index(list(self.groups), dtype=object)
+            frame["group"] = pd.Categorical.from_codes(group_idx[order], categories=names)
+        return pd.DataFrame(frame)
+
     def history(
         self,
         events: pd.DataFrame,
@@ -385,6 +763,7 @@ class ScoringModel:
         contact: str = "contact_id",
         event: str = "event_type",
         time: str = "timestamp",
+        quantity: str | None = None,
     ) -> pd.DataFrame:
         """Scores at each of ``dates``: one row per contact, one column per date.
 
@@ -420,7 +799,13 @@ class ScoringModel:
         if not marks:
             raise ValidationError("dates must not be empty")
         base = self._prepare(
-            events, as_of=None, contact=contact, event=event, time=time, keep_all=True
+            events,
+            as_of=None,
+            contact=contact,
+            event=event,
+            time=time,
+            keep_all=True,
+            quantity=quantity,
         )
         resolved = [base.clock.to_days(d, f"dates[{i}]") for i, d in enumerate(marks)]
         last = max(resolved)
@@ -431,11 +816,23 @@ class ScoringModel:
             present = group_presence(base.contact_codes[days <= last], len(base.contacts))
         remap = np.cumsum(present) - 1
         columns = []
+        if not (self._plain and base.quantity is None):
+            # the rules read each contact's history up to the date: score the log at each
+            whole = attrs.evolve(base, keep_contacts=True)
+            for i, when in enumerate(resolved):  # a loop over dates, not rows
+                at = whole.cut(
+                    when, base.clock.to_raw(marks[i]) if base.clock.is_datetime else when
+                )
+                columns.append(at.scores(self)[present])
+            data = np.column_stack(columns)
+            return pd.DataFrame(
+                data, index=base.contacts[present], columns=pd.Index(marks, dtype=object)
+            )
         for when in resolved:  # a loop over dates, not rows
             keep = days <= when
             codes = remap[base.contact_codes[keep]]
             values = base.points_of(self)[keep] * decay_factor(
-                when - days[keep], self.decay, self._scale()
+                when - days[keep], self._classic_decay(), self._scale()
             )
             columns.append(
                 scores_from_values(
@@ -461,6 +858,7 @@ class ScoringModel:
         contact: str = "contact_id",
         event: str = "event_type",
         time: str = "timestamp",
+        quantity: str | None = None,
     ) -> pd.DataFrame:
         """When each contact's score will fall below ``threshold`` if nothing new happens.
 
@@ -471,10 +869,16 @@ class ScoringModel:
 
         Parameters
         ----------
-        events, as_of, contact, event, time
+        events, as_of, contact, event, time, quantity
             As for :meth:`score`.
         threshold : float
             The score a contact must keep (e.g. the handover threshold).
+
+        Limits, quantities, resets and floors are taken into account (the
+        floor is not checked again after ``as_of``: nothing happens then).
+        A model with ``step_decay``, ``window``, ``inactivity`` or
+        ``group_caps`` has no closed form here and raises; use
+        :meth:`history` at future dates for those.
 
         Returns
         -------
@@ -500,9 +904,26 @@ class ScoringModel:
         [15.0, 15.0]
         """
         theta = check_number(threshold, name="threshold")
-        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
+        unsupported = [
+            name
+            for name, used in (
+                ("step_decay", self.step_decay is not None),
+                ("window", self.window is not None),
+                ("inactivity", self.inactivity is not None),
+                ("group_caps", bool(self.groups and self.group_caps)),
+            )
+            if used
+        ]
+        if unsupported:
+            raise ValidationError(
+                f"time_to_threshold has no closed form for a model with {unsupported[0]}: "
+                "compute history() at future dates instead"
+            )
+        log = self._prepare(
+            events, as_of=as_of, contact=contact, event=event, time=time, quantity=quantity
+        )
         n = len(log.contacts)
-        score = self.score(events, as_of=as_of, contact=contact, event=event, time=time).to_numpy()
+        score = log.scores(self)
         if self.decay == "none" or n == 0:
             days = np.where(score < theta, 0.0, np.inf)
         else:
@@ -517,11 +938,21 @@ class ScoringModel:
 
     def _days_to_threshold(self, log: _Log, theta: float) -> npt.NDArray[np.float64]:
         n = len(log.contacts)
-        n_types = len(self.points)
-        points = np.array(list(self.points.values()), dtype=np.float64)
-        caps = self._type_caps()
-        values = log.values(self)
-        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, values, n_types)
+        rules, entries = log.entries(self)
+        n_types = len(rules.types)
+        caps = rules.type_caps
+        contact_codes, type_codes = log.contact_codes, log.type_codes
+        values = (
+            entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
+        )
+        if entries.adj_value.size:  # adjustments decay like events of an uncapped type of their own
+            live = entries.adj_live
+            contact_codes = np.concatenate([contact_codes, entries.adj_contact[live]])
+            type_codes = np.concatenate([type_codes, np.full(int(live.sum()), n_types)])
+            values = np.concatenate([values, entries.adj_value[live]])
+            caps = np.append(caps, np.inf)
+            n_types += 1
+        pc, pt, sums = pair_sums(contact_codes, type_codes, values, n_types)
         binding = sums > caps[pt]
         value0 = group_sum(pc, np.minimum(sums, caps[pt]), n)
         if self.decay == "exponential":
@@ -538,7 +969,7 @@ class ScoringModel:
         life = self._scale()
         expiry = life - (log.as_of_days - log.time_days)
         live = expiry > 0
-        rate = points[log.type_codes] / life
+        rate = entries.limited / life  # no adjustments here: they need a running decay
         pair_of_event = np.searchsorted(
             pc.astype(np.int64) * n_types + pt,
             log.contact_codes.astype(np.int64) * n_types + log.type_codes,
@@ -585,6 +1016,7 @@ class ScoringModel:
         contact: str = "contact_id",
         event: str = "event_type",
         time: str = "timestamp",
+        quantity: str | None = None,
     ) -> pd.DataFrame:
         """Decayed points per (contact, event type) of one chunk of the log.
 
@@ -595,11 +1027,17 @@ class ScoringModel:
         independently. ``as_of`` is required: the latest event of one chunk is
         not the latest of the log.
 
+        A model with limits, a floor, inactivity or resets needs each
+        contact's whole history in one chunk (split the log by contact);
+        its partial holds the points of the events after each contact's
+        last reset and one row with no event type for the contact's
+        adjustments. :meth:`combine` checks that no contact is in two.
+
         Returns
         -------
         pandas.DataFrame
             Columns ``<contact>``, ``<event>`` (categorical of the model's
-            event types) and ``points``.
+            event types; missing on adjustment rows) and ``points``.
 
         Examples
         --------
@@ -616,13 +1054,41 @@ class ScoringModel:
             raise ValidationError(
                 "as_of is required for a partial score: a chunk does not know the latest event of the log"
             )
-        log = self._prepare(events, as_of=as_of, contact=contact, event=event, time=time)
-        return self._log_partial(log, log.values(self), contact, event)
+        log = self._prepare(
+            events, as_of=as_of, contact=contact, event=event, time=time, quantity=quantity
+        )
+        return self._log_partial(log, None, contact, event)
+
+    @property
+    def _adjusts(self) -> bool:
+        """Whether scores have adjustments (rows of no event type in partials)."""
+        return self.floor is not None or self.inactivity is not None or bool(self.resets)
 
     def _log_partial(
-        self, log: _Log, values: npt.NDArray[np.float64], contact: str, event: str
+        self, log: _Log, values: npt.NDArray[np.float64] | None, contact: str, event: str
     ) -> pd.DataFrame:
-        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, values, len(self.points))
+        types = self._rules().types
+        if values is not None or (self._plain and log.quantity is None):
+            values = log.values(self) if values is None else values
+            pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, values, len(types))
+            return self._partial_frame(log.contacts.take(pc), pt, sums, contact, event)
+        _, entries = log.entries(self)
+        live = entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
+        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, live, len(types))
+        if entries.adj_value.size:
+            # a contact's live adjustments: one row with no event type
+            keep = entries.adj_live
+            ac, _, a_sums = pair_sums(
+                entries.adj_contact[keep],
+                np.zeros(int(keep.sum()), np.intp),
+                entries.adj_value[keep],
+                1,
+            )
+            pc = np.concatenate([pc, ac])
+            pt = np.concatenate([pt, np.full(ac.size, -1, dtype=np.intp)])
+            sums = np.concatenate([sums, a_sums])
+            order = np.lexsort((np.where(pt < 0, len(types), pt), pc))
+            pc, pt, sums = pc[order], pt[order], sums[order]
         return self._partial_frame(log.contacts.take(pc), pt, sums, contact, event)
 
     def _partial_frame(
@@ -633,7 +1099,7 @@ class ScoringModel:
         contact: str,
         event: str,
     ) -> pd.DataFrame:
-        types = pd.Index(list(self.points), dtype=object)
+        types = pd.Index(list(self._rules().types), dtype=object)
         return pd.DataFrame(
             {
                 contact: ids.to_numpy(),
@@ -647,11 +1113,23 @@ class ScoringModel:
     ) -> tuple[
         npt.NDArray[np.intp], pd.Index, npt.NDArray[np.integer[Any]], npt.NDArray[np.float64]
     ]:
+        """Contact codes, ids, type codes (``len(types)`` for an adjustment row) and points."""
         frame = check_frame(partial, name="partial")
         require_columns(frame, [contact, event, "points"], name="partial")
         check_no_missing(frame[contact], contact)
         codes, ids = factorize(frame[contact])
-        type_codes = _type_codes(frame[event], event, list(self.points))
+        types = list(self._rules().types)
+        column = frame[event]
+        adjustment = column.isna().to_numpy()
+        if adjustment.any() and not self._adjusts:
+            check_no_missing(column, event)  # only floors, inactivity and resets make such rows
+        if adjustment.any():
+            type_codes: npt.NDArray[np.integer[Any]] = np.full(
+                len(frame), len(types), dtype=np.intp
+            )
+            type_codes[~adjustment] = _type_codes(column[~adjustment], event, types)
+        else:
+            type_codes = _type_codes(column, event, types)
         points = numeric_values(frame["points"], "points")
         if not np.isfinite(points).all():
             raise ValidationError("partial has missing or infinite points")
@@ -665,6 +1143,10 @@ class ScoringModel:
         event: str = "event_type",
     ) -> pd.DataFrame:
         """Merge partial aggregates (from :meth:`partial`) by adding them up.
+
+        A model with limits, a floor, inactivity or resets reads each
+        contact's events together, so a contact must be in one partial only
+        (chunks split by contact); a contact in two partials is an error.
 
         Examples
         --------
@@ -684,9 +1166,13 @@ class ScoringModel:
             return self._partial_frame(
                 pd.Index([]), np.array([], dtype=np.intp), np.array([]), contact, event
             )
+        if self._rules().per_contact and len(frames) > 1:
+            _check_whole_contacts(frames, contact)
         whole = pd.concat(frames, ignore_index=True)
         codes, ids, type_codes, points = self._partial_codes(whole, contact, event)
-        pc, pt, sums = pair_sums(codes, type_codes, points, len(self.points))
+        n_types = len(self._rules().types)
+        pc, pt, sums = pair_sums(codes, type_codes, points, n_types + 1)
+        pt = np.where(pt == n_types, -1, pt)
         return self._partial_frame(ids.take(pc), pt, sums, contact, event)
 
     def finalize(
@@ -695,7 +1181,9 @@ class ScoringModel:
         """Scores from a (combined) partial aggregate: event caps, then the total cap.
 
         Equals :meth:`score` of the whole log at the same ``as_of``, up to
-        floating-point rounding. See :meth:`partial`.
+        floating-point rounding. See :meth:`partial`. Group caps apply to the
+        capped sums of their types; rows with no event type (a model's
+        adjustments) add to the total before the total cap.
 
         Examples
         --------
@@ -707,8 +1195,22 @@ class ScoringModel:
         [70.0]
         """
         codes, ids, type_codes, points = self._partial_codes(partial, contact, event)
-        pc, pt, sums = pair_sums(codes, type_codes, points, len(self.points))
-        score = scores_from_values(pc, pt, sums, len(ids), self._type_caps(), self._total_cap())
+        rules = self._rules()
+        n_types = len(rules.types)
+        pc, pt, sums = pair_sums(codes, type_codes, points, n_types + 1)
+        typed = pt < n_types
+        score = capped_total(
+            pc[typed],
+            pt[typed],
+            sums[typed],
+            len(ids),
+            rules.type_caps,
+            rules.group_of_type,
+            rules.group_caps,
+        )
+        score += group_sum(pc[~typed], sums[~typed], len(ids))
+        if math.isfinite(rules.total_cap):
+            np.minimum(score, rules.total_cap, out=score)
         return pd.Series(score, index=ids.rename(contact), name="score")
 
     # ---- plain data ------------------------------------------------------
@@ -719,8 +1221,10 @@ class ScoringModel:
         Examples
         --------
         >>> from bbmkit import ScoringModel
-        >>> ScoringModel({"visit": 5}, half_life=30).to_dict()
-        {'points': {'visit': 5.0}, 'half_life': 30.0, 'lifespan': None, 'cap': None, 'event_caps': {}}
+        >>> ScoringModel({"visit": 5}, half_life=30).to_dict()["half_life"]
+        30.0
+        >>> ScoringModel({"visit": 5}, limits={"visit": (1, "W")}).to_dict()["limits"]
+        {'visit': [1, 'W']}
         """
         return {
             "points": dict(self.points),
@@ -728,6 +1232,14 @@ class ScoringModel:
             "lifespan": self.lifespan,
             "cap": self.cap,
             "event_caps": dict(self.event_caps),
+            "groups": {name: list(members) for name, members in self.groups.items()},
+            "group_caps": dict(self.group_caps),
+            "limits": {name: list(limit) for name, limit in self.limits.items()},
+            "step_decay": None if self.step_decay is None else list(self.step_decay),
+            "window": self.window,
+            "inactivity": None if self.inactivity is None else list(self.inactivity),
+            "floor": self.floor,
+            "resets": dict(self.resets),
         }
 
     @classmethod
@@ -742,7 +1254,7 @@ class ScoringModel:
         """
         if not isinstance(data, Mapping):
             raise ValidationTypeError(f"scoring model must be a mapping, got {fmt(data)}")
-        allowed = {"points", "half_life", "lifespan", "cap", "event_caps"}
+        allowed = {f.name for f in attrs.fields(cls)}
         unknown = sorted(map(str, set(data) - allowed))
         if unknown:
             raise ValidationError(
@@ -767,18 +1279,27 @@ class ScoringModel:
         slots: bool = False,
         slot_span: int = 0,
         name: str = "events",
+        quantity: str | None = None,
     ) -> _Log:
         if isinstance(events, EventLog):
+            if quantity is not None:
+                raise ValidationError(
+                    "quantity is set when the EventLog is built: "
+                    "EventLog.from_frame(events, quantity=...)"
+                )
             log = events._for_model(self)
             if keep_all:
                 return log
-            return log.cut(log.resolve_as_of(as_of) if as_of is not None else None)
+            return log.at(as_of)
         frame = check_frame(events, name=name)
-        require_columns(frame, [contact, event, time], name=name)
+        _check_column_name(quantity, "quantity", optional=True)
+        require_columns(
+            frame, [contact, event, time] + ([quantity] if quantity is not None else []), name=name
+        )
         for column in (contact, event):
             check_no_missing(frame[column], column)
         times, per_day, clock = _times(frame[time], time)
-        type_codes = _type_codes(frame[event], event, list(self.points))
+        type_codes = _type_codes(frame[event], event, list(self._rules().types))
         present = None
         if slots:  # dense integer ids stay offsets; callers drop unused slots at the end
             contact_codes, contacts, present = factorize_slots(frame[contact], max_span=slot_span)
@@ -794,10 +1315,51 @@ class ScoringModel:
             clock=clock,
             as_of_days=math.nan,
             present=present,
+            quantity=None if quantity is None else _quantities(frame[quantity], quantity),
         )
         if keep_all:
             return log
-        return log.cut(log.resolve_as_of(as_of) if as_of is not None else None)
+        return log.at(as_of)
+
+
+def _check_whole_contacts(frames: list[pd.DataFrame], contact: str) -> None:
+    """A contact in two partials of a model that reads each contact's events together is an error."""
+    parts = []
+    for i, frame in enumerate(frames):
+        require_columns(frame, [contact], name=f"partials[{i}]")
+        parts.append(pd.Index(frame[contact]).unique())
+    twice = repeated(parts[0].append(parts[1:]))
+    if twice is not None:
+        first = parts[0].append(parts[1:])[int(np.argmax(twice))]
+        raise ValidationError(
+            f"contact {fmt(first)} is in two partials; a model with limits, a floor, inactivity "
+            "or resets reads each contact's events together, so split the log by contact"
+        )
+
+
+def _check_column_name(value: object, name: str, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str):
+        raise ValidationTypeError(f"{name} must be a column name (str), got {fmt(value)}")
+
+
+def _quantities(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
+    """Occurrences per row: whole numbers >= 0 (an aggregated export's counts)."""
+    values = numeric_values(column, name)
+    bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
+    if bad.any():
+        where = int(np.argmax(bad))
+        raise ValidationError(
+            f"column {name!r} must hold whole numbers of occurrences >= 0, got "
+            f"{fmt(values[where])} at index {fmt(column.index[where])} ({int(bad.sum())} such row(s))"
+        )
+    return values
+
+
+@functools.lru_cache(maxsize=128)
+def _model_rules(model: ScoringModel) -> _rules.Rules:
+    return _rules.build_rules(model)
 
 
 def _listed(items: Sequence[object]) -> str:
@@ -825,6 +1387,19 @@ class _Clock:
             value, name=name, tz=self.tz, data=f"column {self.column!r}", end_of_day=True
         )
         return timestamp_days(stamp, self.unit)
+
+    def to_raw(self, value: object) -> int | float:
+        """``value`` as the log stores times: ticks of its unit (exact), or days."""
+        if not self.is_datetime:
+            return check_number(value, name="as_of")
+        stamp = check_timestamp(
+            value, name="as_of", tz=self.tz, data=f"column {self.column!r}", end_of_day=True
+        )
+        try:
+            stamp = stamp.floor(self.unit).as_unit(self.unit)  # type: ignore[arg-type]
+        except (OverflowError, ValueError):  # beyond the unit: no event to tie with
+            return timestamp_days(stamp) * TICKS_PER_DAY[self.unit]
+        return int(stamp.asm8.view(np.int64))
 
 
 _UNIT_OF = {float(ticks): unit for unit, ticks in TICKS_PER_DAY.items()}
@@ -888,9 +1463,43 @@ class _Log:
     present: npt.NDArray[np.bool_] | None = None
     # a log mapped onto a given contact list keeps every contact, with or without events
     keep_contacts: bool = False
+    # occurrences each row stands for (None: one)
+    quantity: npt.NDArray[np.float64] | None = None
+    # as_of as stored times are (ticks of the log's unit, or days): calendars need it exact
+    as_of_raw: int | float = math.nan
 
     def resolve_as_of(self, as_of: object) -> float:
         return self.clock.to_days(as_of)
+
+    def at(self, as_of: object) -> _Log:
+        """The log cut at ``as_of`` (default: its latest event)."""
+        if as_of is None:
+            return self.cut(None)
+        days = self.resolve_as_of(as_of)
+        return self.cut(days, self.clock.to_raw(as_of))
+
+    def times_for_rules(self) -> _rules.Times:
+        return _rules.Times(
+            days=self.time_days,
+            raw=self.times,
+            per_day=self.per_day,
+            unit=self.unit,
+            tz=self.clock.tz,
+            as_of_raw=self.as_of_raw,
+        )
+
+    def entries(self, model: ScoringModel) -> tuple[_rules.Rules, _rules.Entries]:
+        rules = model._rules()
+        entries = _rules.evaluate(
+            rules,
+            self.contact_codes,
+            self.type_codes,
+            self.times_for_rules(),
+            self.quantity,
+            self.as_of_days,
+            len(self.contacts),
+        )
+        return rules, entries
 
     @property
     def unit(self) -> str:
@@ -908,14 +1517,19 @@ class _Log:
         # the same rounding as numpy's elementwise int -> float, then division
         return float(value) if self.per_day is None else float(value) / self.per_day  # type: ignore[arg-type]
 
-    def cut(self, as_of_days: float | None) -> _Log:
+    def cut(self, as_of_days: float | None, as_of_raw: int | float | None = None) -> _Log:
         """Keep events at or before ``as_of`` (default: the latest) and their contacts."""
-        latest = self._days(self.times.max()) if self.times.size else -math.inf
+        latest_raw = self.times.max() if self.times.size else None
+        latest = self._days(latest_raw) if latest_raw is not None else -math.inf
         if as_of_days is None:
             as_of_days = latest if self.times.size else 0.0
+            as_of_raw = latest_raw.item() if latest_raw is not None else 0
+        if as_of_raw is None:  # ticks of float days: exact enough for all but calendars
+            as_of_raw = as_of_days if self.per_day is None else round(as_of_days * self.per_day)
         if latest <= as_of_days:  # the common case of scoring now: nothing to cut
-            return attrs.evolve(self, as_of_days=as_of_days)
+            return attrs.evolve(self, as_of_days=as_of_days, as_of_raw=as_of_raw)
         keep = self.time_days <= as_of_days
+        quantity = None if self.quantity is None else self.quantity[keep]
         if self.keep_contacts:
             return attrs.evolve(
                 self,
@@ -923,6 +1537,8 @@ class _Log:
                 type_codes=self.type_codes[keep],
                 times=self.times[keep],
                 as_of_days=as_of_days,
+                quantity=quantity,
+                as_of_raw=as_of_raw,
             )
         present = group_presence(self.contact_codes[keep], len(self.contacts))
         remap = np.cumsum(present) - 1
@@ -934,6 +1550,8 @@ class _Log:
             per_day=self.per_day,
             clock=self.clock,
             as_of_days=as_of_days,
+            quantity=quantity,
+            as_of_raw=as_of_raw,
         )
 
     def points_of(self, model: ScoringModel) -> npt.NDArray[np.float64]:
@@ -958,13 +1576,18 @@ class _Log:
             self.type_codes,
             points,
             self.as_of_days,
-            model.decay,
+            model._classic_decay(),
             model._scale(),
             self.per_day,
         )
 
     def scores(self, model: ScoringModel) -> npt.NDArray[np.float64]:
         """Capped score of every contact of the log (0.0 for a contact without events)."""
+        if not (model._plain and self.quantity is None):
+            rules, entries = self.entries(model)
+            return _rules.score_of(
+                entries, rules, self.contact_codes, self.type_codes, len(self.contacts)
+            )
         return scores_from_log(
             *self._decay_inputs(model),
             self.contact_codes,
@@ -974,7 +1597,14 @@ class _Log:
         )
 
     def values(self, model: ScoringModel) -> npt.NDArray[np.float64]:
-        return decayed_points(*self._decay_inputs(model))
+        """Each event's points at ``as_of`` (after limits and resets, for a model with rules)."""
+        if model._plain and self.quantity is None:
+            return decayed_points(*self._decay_inputs(model))
+        _, entries = self.entries(model)
+        if entries.live is None:
+            return entries.value
+        live: npt.NDArray[np.float64] = np.where(entries.live, entries.value, 0.0)
+        return live
 
 
 # --------------------------------------------------------------------------
@@ -1033,6 +1663,7 @@ class EventLog:
         event: str = "event_type",
         time: str = "timestamp",
         contacts: pd.Index | pd.Series | Sequence[Any] | npt.NDArray[Any] | None = None,
+        quantity: str | None = None,
     ) -> EventLog:
         """Validate and map an events DataFrame (the checks of :meth:`ScoringModel.score`).
 
@@ -1045,6 +1676,9 @@ class EventLog:
         contacts : Index, Series, array or sequence, optional
             Every contact id (unique). Events are matched to it, and scores
             cover all of its contacts in this order.
+        quantity : str, optional
+            Column of occurrences per row (whole numbers >= 0), as in
+            :meth:`ScoringModel.score`; every scoring of the log uses it.
 
         Returns
         -------
@@ -1069,10 +1703,16 @@ class EventLog:
         for name, value in (("contact", contact), ("event", event), ("time", time)):
             if not isinstance(value, str):
                 raise ValidationTypeError(f"{name} must be a column name (str), got {fmt(value)}")
-        require_columns(frame, [contact, event, time], name="events")
+        _check_column_name(quantity, "quantity", optional=True)
+        require_columns(
+            frame,
+            [contact, event, time] + ([quantity] if quantity is not None else []),
+            name="events",
+        )
         for column in (contact, event):
             check_no_missing(frame[column], column)
         times, per_day, clock = _times(frame[time], time)
+        counts_of_rows = None if quantity is None else _quantities(frame[quantity], quantity)
         event_codes, event_types = small_codes(frame[event])
         counts = np.bincount(event_codes.astype(np.intp), minlength=len(event_types))
         if contacts is None:
@@ -1098,6 +1738,7 @@ class EventLog:
             clock=clock,
             as_of_days=math.nan,
             keep_contacts=keep_contacts,
+            quantity=counts_of_rows,
         )
         return cls(log, event_types, counts, contact, event, time)
 
@@ -1158,7 +1799,7 @@ class EventLog:
             self._event_types,
             self._type_counts,
             self.event,
-            list(model.points),
+            list(model._rules().types),
         )
         return attrs.evolve(self._log, type_codes=codes)
 

@@ -197,8 +197,8 @@ def plan_trials(target: int, p: float, level: float, rate_name: str) -> int:
         return target
     if target / p > _MAX_TRIALS:
         raise ValidationError(
-            f"{rate_name} {fmt(p)} is too small to plan for {target} success(es): it needs "
-            f"more than 2**53 trials"
+            f"{rate_name} {fmt(p)} is too small to plan for successes={target}: it needs "
+            "more than 2**53 trials"
         )
     # P(X >= target) grows with n: double to a bound, then bisect to the smallest n
 

@@ -27,6 +27,7 @@ from bbmkit._kernels.groupby import (
 from bbmkit._kernels.parallel import elementwise_slices, run_chunks
 from bbmkit._kernels.scoring import (
     DecayKind,
+    capped_total,
     decay_factor,
     decayed_points,
     decayed_sums,
@@ -44,6 +45,7 @@ __all__ = [
     "aalen_johansen",
     "any_equal",
     "byte_matrix",
+    "capped_total",
     "decay_factor",
     "decayed_points",
     "decayed_sums",

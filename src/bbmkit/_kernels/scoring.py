@@ -21,6 +21,7 @@ from bbmkit._kernels.parallel import blocks, elementwise_slices, reduce_slices, 
 
 __all__ = [
     "DecayKind",
+    "capped_total",
     "decay_factor",
     "decayed_points",
     "decayed_sums",
@@ -166,6 +167,36 @@ def scores_from_values(
     if np.isfinite(total_cap):
         np.minimum(score, total_cap, out=score)
     return score
+
+
+def capped_total(
+    contact_codes: IntArray,
+    type_codes: IntArray,
+    values: FloatArray,
+    n_contacts: int,
+    type_caps: FloatArray,
+    group_of_type: npt.NDArray[np.int64],
+    group_caps: FloatArray,
+) -> FloatArray:
+    """Per contact: each type's sum capped, each group's sum of capped types capped, added up.
+
+    ``group_of_type[t]`` is type ``t``'s group (-1 for none), ``group_caps[g]``
+    group ``g``'s cap (``inf`` for none). No total cap: the caller adds what
+    belongs to no type first.
+    """
+    if not (group_of_type >= 0).any() or not np.isfinite(group_caps).any():
+        return scores_from_values(contact_codes, type_codes, values, n_contacts, type_caps, np.inf)
+    n_types = type_caps.shape[0]
+    pc, pt, sums = pair_sums(contact_codes, type_codes, values, n_types)
+    capped = np.minimum(sums, type_caps[pt])
+    group = group_of_type[pt]
+    # a group without a cap adds its types as they are
+    free = (group < 0) | ~np.isfinite(group_caps[np.maximum(group, 0)])
+    total = group_sum(pc[free], capped[free], n_contacts)
+    held = ~free
+    gc, gg, g_sums = pair_sums(pc[held], group[held], capped[held], group_caps.shape[0])
+    total += group_sum(gc, np.minimum(g_sums, group_caps[gg]), n_contacts)
+    return total
 
 
 def scores_from_log(
