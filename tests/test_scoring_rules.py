@@ -337,8 +337,11 @@ def _events(seed: int, n: int = 400, resets: bool = True) -> pd.DataFrame:
         {
             "contact_id": rng.integers(0, 40, n),
             "event_type": rng.choice(kinds, n),
+            # distinct times: events at one moment are taken in row order, so with ties
+            # the order of rows is part of the log (a reset before or after a visit)
             "timestamp": pd.Timestamp("2026-01-01")
-            + pd.to_timedelta(rng.integers(0, 300 * 24, n), unit="h"),
+            + pd.to_timedelta(rng.integers(0, 300 * 24, n), unit="h")
+            + pd.to_timedelta(np.arange(n), unit="s"),
             "count": rng.integers(0, 4, n),
         }
     )
@@ -636,3 +639,72 @@ def test_numeric_day_logs() -> None:
     with pytest.raises(ValidationError, match="datetimes"):
         ScoringModel({"x": 1}, limits={"x": (1, "D")}).score(events)
     assert bk.ScoringModel({"x": 1}, limits={"x": (1, None)}).score(events).tolist() == [1.0]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("jit", [False, True])
+def test_month_arithmetic_equals_pandas_date_offsets(
+    monkeypatch: pytest.MonkeyPatch, unit: str, jit: bool
+) -> None:
+    if jit:
+        pytest.importorskip("numba", reason="numba is not installed (the fast extra)")
+        monkeypatch.setattr(compiled, "MIN_ROWS", 0)
+    else:
+        monkeypatch.setenv("BBMKIT_JIT", "0")
+    rng = np.random.default_rng(len(unit) + jit)
+    low, high = ("1700-01-01", "2250-01-01") if unit == "ns" else ("0005-01-01", "9990-01-01")
+    ticks = rng.integers(
+        pd.Timestamp(low).as_unit(unit)._value, pd.Timestamp(high).as_unit(unit)._value, 300
+    )
+    ticks[:3] = (
+        pd.to_datetime(["2024-01-31", "2023-03-31 23:00", "1969-12-31"], format="ISO8601")
+        .as_unit(unit)
+        .asi8
+    )
+    stamps = pd.DatetimeIndex(ticks.view(f"M8[{unit}]"))
+    months = rng.integers(-30, 30, ticks.size)
+    expected = [
+        (s + pd.DateOffset(months=int(m))).as_unit(unit)._value
+        for s, m in zip(stamps, months, strict=True)
+    ]
+    assert add_months(ticks, months, unit).tolist() == expected
+    ends = ticks + rng.integers(0, 900, ticks.size) * (pd.Timedelta(days=1).as_unit(unit)._value)
+
+    def whole(a: pd.Timestamp, b: pd.Timestamp) -> int:
+        m = (b.year - a.year) * 12 + b.month - a.month
+        while m > 0 and a + pd.DateOffset(months=m) > b:
+            m -= 1
+        return max(m, 0)
+
+    ends_stamps = pd.DatetimeIndex(ends.view(f"M8[{unit}]"))
+    assert whole_months(ticks, ends, unit).tolist() == [
+        whole(a, b) for a, b in zip(stamps, ends_stamps, strict=True)
+    ]
+    for freq in ("D", "M", "Q", "Y"):
+        periods = pd.Series(stamps).dt.to_period(freq)
+        assert calendar_periods(ticks, unit, freq).tolist() == [p.ordinal for p in periods]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sorting_and_limits_compiled_equal_numpy(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    pytest.importorskip("numba", reason="numba is not installed (the fast extra)")
+    from bbmkit._kernels.rules import contact_time_order
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    codes = rng.integers(0, 40 if seed % 2 else 3, n).astype(np.intp)  # long contacts too
+    times = rng.integers(0, 50, n).astype(np.float64 if seed % 2 else np.int64)
+    monkeypatch.setenv("BBMKIT_JIT", "0")
+    slow = contact_time_order(codes, times, int(codes.max()) + 1)
+    events = _events(seed, n=800, resets=False)
+    model = ScoringModel(POINTS, limits={"visit": (2, "D"), "email": (3, "W")}, floor=0.0)
+    slow_scores = model.score(events, as_of="2026-11-01")
+    monkeypatch.delenv("BBMKIT_JIT")
+    monkeypatch.setattr(compiled, "MIN_ROWS", 0)
+    fast = contact_time_order(codes, times, int(codes.max()) + 1)
+    assert slow is not None
+    assert fast is not None
+    assert np.array_equal(slow, fast)
+    pd.testing.assert_series_equal(model.score(events, as_of="2026-11-01"), slow_scores)

@@ -52,13 +52,15 @@ from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._frozen import FrozenMap
 from bbmkit._kernels.groupby import group_sum
 from bbmkit._kernels.rules import (
-    add_months,
     calendar_periods,
     contact_time_order,
     floor_scan,
+    limit_scan,
     limited_quantity,
+    month_parts,
+    months_between,
     segment_firsts,
-    whole_months,
+    shifted,
 )
 from bbmkit._kernels.scoring import capped_total
 from bbmkit._validation import check_int, check_number, fmt, real_to_float
@@ -116,15 +118,29 @@ class Period:
         return float(self.days)  # type: ignore[arg-type]
 
     def count(
-        self, times: Times, start: npt.NDArray[np.intp], end_days: Any, end_ticks: Any
+        self,
+        times: Times,
+        start: npt.NDArray[np.intp],
+        end_days: Any,
+        end_ticks: Any,
+        end_parts: npt.NDArray[np.int64] | None = None,
     ) -> npt.NDArray[np.int64]:
         """Whole periods from the events ``start`` to the given ends (days and local ticks)."""
         if self.months is None:
             span = np.asarray(end_days, dtype=np.float64) - times.days[start]
             whole: npt.NDArray[np.int64] = np.floor(span / float(self.days)).astype(np.int64)  # type: ignore[arg-type]
             return whole
-        ticks = times.local_ticks("calendar months")
-        months = whole_months(ticks[start], np.asarray(end_ticks, dtype=np.int64), times.unit)
+        s_month, s_offset = times.month_parts()
+        end = np.asarray(end_ticks, dtype=np.int64)
+        if end_parts is None:
+            e_month = month_parts(np.atleast_1d(end), times.unit)[0]
+            if end.ndim == 0:
+                e_month = e_month[0]
+        else:
+            e_month = end_parts
+        months = months_between(
+            s_month[start], s_offset[start], np.asarray(e_month, dtype=np.int64), end, times.unit
+        )
         return np.floor_divide(months, self.months)
 
 
@@ -180,6 +196,27 @@ class Times:
     tz: Any
     as_of_raw: int | float
     _cache: dict[str, Any] = attrs.field(factory=dict, eq=False)
+
+    def take(self, rows: npt.NDArray[np.intp]) -> Times:
+        """The times of ``rows``, in that order."""
+        taken = Times(
+            self.days[rows], self.raw[rows], self.per_day, self.unit, self.tz, self.as_of_raw
+        )
+        if "as_of" in self._cache:
+            taken._cache["as_of"] = self._cache["as_of"]
+        for key in ("local", "months"):
+            if key in self._cache:
+                value = self._cache[key]
+                taken._cache[key] = (
+                    value[rows] if key == "local" else (value[0][rows], value[1][rows])
+                )
+        return taken
+
+    def month_parts(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Each event's local month (since 1970-01) and ticks into it, computed once."""
+        if "months" not in self._cache:
+            self._cache["months"] = month_parts(self.local_ticks("calendar months"), self.unit)
+        return self._cache["months"]  # type: ignore[no-any-return]
 
     def local_ticks(self, what: str) -> npt.NDArray[np.int64]:
         if self.per_day is None:
@@ -284,8 +321,30 @@ class Entries:
     adj_factor: npt.NDArray[np.float64]  # its decay from its moment to as_of
     adj_steps: npt.NDArray[np.int64]
     adj_live: npt.NDArray[np.bool_]
-    adj_row: npt.NDArray[np.intp]  # the event it happened at, -1 for inactivity
+    adj_row: npt.NDArray[np.intp]  # the entry it happened at, -1 for inactivity
     adj_epoch: npt.NDArray[np.int64]
+    # what the event entries are aligned with (sorted by contact and time for some rules)
+    contact: npt.NDArray[np.intp]
+    types: npt.NDArray[np.integer[Any]]
+    days: npt.NDArray[np.float64]
+    quantity: npt.NDArray[np.float64] | None
+    rows: npt.NDArray[np.intp] | None  # the log row of each entry (None: the same)
+
+    @property
+    def live_values(self) -> npt.NDArray[np.float64]:
+        """Event values that still count (0 before the contact's last reset)."""
+        if self.live is None:
+            return self.value
+        values: npt.NDArray[np.float64] = np.where(self.live, self.value, 0.0)
+        return values
+
+    def in_log_order(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Per-entry values put back in the log's row order."""
+        if self.rows is None:
+            return values
+        out = np.empty_like(values)
+        out[self.rows] = values
+        return out
 
 
 def _no_adjustments() -> dict[str, Any]:
@@ -312,25 +371,42 @@ def evaluate(
     as_of_days: float,
     n_contacts: int,
 ) -> Entries:
-    """The entries of every score: rules 1-6 of the module docstring (caps come after)."""
+    """The entries of every score: rules 1-6 of the module docstring (caps come after).
+
+    A model whose rules read each contact's events in time order gets its
+    log sorted once (contact, time, row); the entries are then in that
+    order, and ``Entries.rows`` maps them back to the log's rows.
+    """
+    rows = None
+    if rules.per_contact:
+        rows = contact_time_order(contact, times.days, n_contacts)
+    if rows is not None:  # one gather per column, then every pass reads memory in order
+        contact, types = contact[rows], types[rows]
+        quantity = None if quantity is None else quantity[rows]
+        times = times.take(rows)
     n = contact.shape[0]
     q = np.ones(n) if quantity is None else quantity
     base = (
         np.take(rules.points, types) * q if quantity is not None else np.take(rules.points, types)
     )
-    order = None
-    if rules.per_contact:
-        order = contact_time_order(contact, times.days)
     limited = base
     if rules.has_limits:
-        limited = _limited(rules, contact, types, times, q, order)
+        limited = _limited(rules, contact, types, times, q)
     factor = rules.decay.factors(times, slice(None), as_of_days)
     if rules.window is not None:
         factor[as_of_days - times.days > rules.window] = 0.0
     value = limited * factor
+    aligned: dict[str, Any] = {
+        "contact": contact,
+        "types": types,
+        "days": times.days,
+        "quantity": quantity,
+        "rows": rows,
+    }
     if not (rules.floor is not None or rules.inactivity is not None or rules.is_reset.any()):
-        return Entries(base, limited, factor, value, None, None, **_no_adjustments())
-    return _adjusted(rules, contact, types, times, base, limited, factor, value, order, as_of_days)
+        return Entries(base, limited, factor, value, None, None, **aligned, **_no_adjustments())
+    adjusted = _adjusted(rules, contact, types, times, limited, as_of_days)
+    return Entries(base, limited, factor, value, **adjusted, **aligned)
 
 
 def _limited(
@@ -339,13 +415,13 @@ def _limited(
     types: npt.NDArray[np.integer[Any]],
     times: Times,
     quantity: npt.NDArray[np.float64],
-    order: npt.NDArray[np.intp] | None,
 ) -> npt.NDArray[np.float64]:
-    """Points after frequency limits: the earliest occurrences of each period score."""
+    """Points after frequency limits: the earliest occurrences of each period score.
+
+    Rows are in (contact, time) order.
+    """
     allowed = rules.limit_count[types]
     rows = np.flatnonzero(np.isfinite(allowed))
-    if order is not None:  # the limited rows in (contact, time) order
-        rows = order[np.isfinite(allowed[order])]
     period = np.zeros(rows.shape[0], dtype=np.int64)
     sub_types = types[rows].astype(np.int64)
     for t in np.unique(sub_types):  # a loop over limited types: each has its own period
@@ -355,13 +431,21 @@ def _limited(
             period[mask] = calendar_periods(
                 times.local_ticks("calendar limits")[rows[mask]], times.unit, freq
             )
-    # group (contact, type, period) in time order: a stable sort of rows already in time order
-    key = np.lexsort((period, sub_types, contact[rows]))
-    rows = rows[key]
-    keys = np.stack([contact[rows].astype(np.int64), types[rows].astype(np.int64), period[key]])
-    first = segment_firsts(keys[0]) | segment_firsts(keys[1]) | segment_firsts(keys[2])
-    scored = limited_quantity(quantity[rows], first, allowed[rows])
     out = np.take(rules.points, types) * quantity
+    scored = limit_scan(
+        contact[rows], sub_types, period, quantity[rows], allowed[rows], len(rules.types)
+    )
+    if scored is None:  # no compiled kernel (or periods out of time order): group by sorting
+        # group (contact, type, period) in time order: a stable sort of rows in time order
+        key = np.lexsort((period, sub_types, contact[rows]))
+        grouped = rows[key]
+        first = (
+            segment_firsts(contact[grouped])
+            | segment_firsts(sub_types[key])
+            | segment_firsts(period[key])
+        )
+        scored = np.empty(rows.shape[0])
+        scored[key] = limited_quantity(quantity[grouped], first, allowed[grouped])
     out[rows] = rules.points[types[rows]] * scored
     return out
 
@@ -371,124 +455,94 @@ def _adjusted(
     contact: npt.NDArray[np.intp],
     types: npt.NDArray[np.integer[Any]],
     times: Times,
-    base: npt.NDArray[np.float64],
     limited: npt.NDArray[np.float64],
-    factor: npt.NDArray[np.float64],
-    value: npt.NDArray[np.float64],
-    order: npt.NDArray[np.intp] | None,
     as_of_days: float,
-) -> Entries:
-    """Resets, inactivity steps and floor lifts, from each contact's events in time order."""
+) -> dict[str, Any]:
+    """Resets, inactivity steps and floor lifts, from rows in (contact, time) order."""
     n = contact.shape[0]
-    rows = np.arange(n) if order is None else order
-    c = contact[rows]
-    first = segment_firsts(c)
-    reset = rules.is_reset[types[rows]]
+    first = segment_firsts(contact)
+    reset = rules.is_reset[types]
     # epoch: resets so far within the contact (a reset starts its own epoch)
     counted = np.cumsum(reset)
     starts = np.flatnonzero(first)
     lengths = np.diff(np.append(starts, n))
-    epoch_sorted = counted - np.repeat(counted[starts] - reset[starts], lengths)
-    last_epoch = (
-        np.repeat(epoch_sorted[np.append(starts[1:], n) - 1], lengths) if n else epoch_sorted
-    )
-    epoch = np.empty(n, dtype=np.int64)
-    epoch[rows] = epoch_sorted
-    live = np.empty(n, dtype=bool)
-    live[rows] = epoch_sorted == last_epoch
+    epoch = counted - np.repeat(counted[starts] - reset[starts], lengths)
+    last_epoch = np.repeat(epoch[np.append(starts[1:], n) - 1], lengths) if n else epoch
+    live = epoch == last_epoch
 
     kinds: list[npt.NDArray[np.int8]] = []
     parts: dict[str, list[Any]] = {
-        k: [] for k in ("contact", "days", "amount", "steps", "row", "epoch")
+        k: [] for k in ("contact", "days", "amount", "steps", "row", "epoch", "live")
     }
 
     def add(
-        kind: int, contact_: Any, days: Any, amount: Any, steps: Any, row: Any, epoch_: Any
+        kind: int, at: npt.NDArray[np.intp], days: Any, amount: Any, steps: Any, row: Any
     ) -> None:
+        """Adjustments of one kind, each at (or after) the event row ``at``."""
         kinds.append(np.full(len(amount), kind, dtype=np.int8))
-        for key, values in zip(parts, (contact_, days, amount, steps, row, epoch_), strict=True):
-            parts[key].append(np.asarray(values))
+        values = (contact[at], days, amount, steps, row, epoch[at], live[at])
+        for key, value in zip(parts, values, strict=True):
+            parts[key].append(np.asarray(value))
 
-    reset_rows = rows[reset]
+    reset_rows = np.flatnonzero(reset)
     if reset_rows.size:
         add(
             RESET,
-            contact[reset_rows],
+            reset_rows,
             times.days[reset_rows],
             rules.reset_value[types[reset_rows]],
             np.zeros(reset_rows.size, dtype=np.int64),
             reset_rows,
-            epoch[reset_rows],
         )
-
     gaps = None
     if rules.inactivity is not None:
-        gaps = _inactivity(rules, rows, first, reset, limited, times, as_of_days)
-        g_rows, _g_before, g_days, g_steps = gaps
-        step_points = rules.inactivity[0]
+        gaps = _inactivity(rules, first, reset, limited, times, as_of_days)
+        g_rows, _, g_days, g_steps = gaps
         add(
             INACTIVITY,
-            contact[g_rows],
+            g_rows,
             g_days,
-            -step_points * g_steps.astype(np.float64),
+            -rules.inactivity[0] * g_steps.astype(np.float64),
             g_steps,
             np.full(g_rows.size, -1, dtype=np.intp),
-            epoch[g_rows],
         )
-
     if rules.floor is not None:
-        lifts = _floor_lifts(rules, rows, first, reset, contact, types, epoch, limited, times, gaps)
-        f_pos = np.flatnonzero(lifts[0] != 0)
-        amount, m_contact, m_days, m_row, m_epoch = (a[f_pos] for a in lifts)
-        add(FLOOR, m_contact, m_days, amount, np.zeros(f_pos.size, dtype=np.int64), m_row, m_epoch)
+        lift, at, days, row = _floor_lifts(rules, first, reset, types, limited, times, gaps)
+        add(FLOOR, at, days, lift, np.zeros(lift.size, np.int64), row)
 
-    if kinds:
-        adj_kind = np.concatenate(kinds)
-        adj = {k: np.concatenate(v) for k, v in parts.items()}
+    dtypes = {
+        "contact": np.intp,
+        "days": np.float64,
+        "amount": np.float64,
+        "steps": np.int64,
+        "row": np.intp,
+        "epoch": np.int64,
+        "live": bool,
+    }
+    adj = {k: (np.concatenate(v) if v else np.zeros(0)).astype(dtypes[k]) for k, v in parts.items()}
+    adj_kind = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.int8)
+    if rules.decay.kind == "exponential":
+        adj_factor = np.exp2((as_of_days - adj["days"]) * (-1.0 / rules.decay.scale))
     else:
-        adj_kind = np.zeros(0, dtype=np.int8)
-        adj = {
-            "contact": np.zeros(0, dtype=np.intp),
-            "days": np.zeros(0),
-            "amount": np.zeros(0),
-            "steps": np.zeros(0, dtype=np.int64),
-            "row": np.zeros(0, dtype=np.intp),
-            "epoch": np.zeros(0, dtype=np.int64),
-        }
-    adj_contact = adj["contact"].astype(np.intp)
-    adj_days = adj["days"].astype(np.float64)
-    decay = rules.decay
-    if decay.kind == "exponential":
-        adj_factor = np.exp2((as_of_days - adj_days) * (-1.0 / decay.scale))
-    else:
-        adj_factor = np.ones(adj_days.shape[0])
-    adj_epoch = adj["epoch"].astype(np.int64)
-    contact_last = np.zeros(int(contact.max()) + 1 if n else 0, dtype=np.int64)
-    if n:
-        np.maximum.at(contact_last, contact, epoch)
-    return Entries(
-        base=base,
-        limited=limited,
-        factor=factor,
-        value=value,
-        live=live,
-        epoch=epoch,
-        adj_contact=adj_contact,
-        adj_kind=adj_kind,
-        adj_days=adj_days,
-        adj_amount=adj["amount"].astype(np.float64),
-        adj_value=adj["amount"].astype(np.float64) * adj_factor,
-        adj_factor=adj_factor,
-        adj_steps=adj["steps"].astype(np.int64),
-        adj_live=adj_epoch == contact_last[adj_contact],
-        adj_row=adj["row"].astype(np.intp),
-        adj_epoch=adj_epoch,
-    )
+        adj_factor = np.ones(adj["days"].shape[0])
+    return {
+        "live": live,
+        "epoch": epoch,
+        "adj_contact": adj["contact"],
+        "adj_kind": adj_kind,
+        "adj_days": adj["days"],
+        "adj_amount": adj["amount"],
+        "adj_value": adj["amount"] * adj_factor,
+        "adj_factor": adj_factor,
+        "adj_steps": adj["steps"],
+        "adj_live": adj["live"],
+        "adj_row": adj["row"],
+        "adj_epoch": adj["epoch"],
+    }
 
 
 def _inactivity(
     rules: Rules,
-    rows: npt.NDArray[np.intp],
     first: npt.NDArray[np.bool_],
     reset: npt.NDArray[np.bool_],
     limited: npt.NDArray[np.float64],
@@ -499,43 +553,42 @@ def _inactivity(
 ]:
     """One entry per gap after a scoring event (or reset) with whole periods in it.
 
-    Returns the event starting each gap, the sorted position the gap's steps
-    come before (the next activity, or the contact's end), the time of the
-    gap's last step (float days) and its number of steps.
+    Returns the event starting each gap, the position the gap's steps come
+    before (the next activity, or the contact's end), the time of the gap's
+    last step (float days) and its number of steps.
     """
     assert rules.inactivity is not None
     period = rules.inactivity[1]
-    n = rows.shape[0]
-    active = np.flatnonzero((limited[rows] != 0) | reset)  # sorted positions
+    n = first.shape[0]
+    active = np.flatnonzero((limited != 0) | reset)
     if active.size == 0:
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty, np.zeros(0), np.zeros(0, dtype=np.int64)
     segment = np.cumsum(first) - 1
     seg_of = segment[active]
-    last_in_contact = np.append(seg_of[1:] != seg_of[:-1], True)
-    next_pos = np.append(active[1:], n)
     # the gap ends at the next activity of the same contact, or at as_of
-    ends_at_as_of = last_in_contact
-    end_days = np.where(ends_at_as_of, as_of_days, times.days[rows[np.minimum(next_pos, n - 1)]])
-    start_rows = rows[active]
+    ends_at_as_of = np.append(seg_of[1:] != seg_of[:-1], True)
+    next_pos = np.append(active[1:], n)
+    following = np.minimum(next_pos, n - 1)
+    end_days = np.where(ends_at_as_of, as_of_days, times.days[following])
+    end_ticks = end_months = None
     if period.months is not None:
         local = times.local_ticks("inactivity in calendar months")
-        end_ticks = np.where(
-            ends_at_as_of, times.as_of_local, local[rows[np.minimum(next_pos, n - 1)]]
-        )
-    else:
-        end_ticks = None
-    steps = period.count(times, start_rows, end_days, end_ticks)
+        end_ticks = np.where(ends_at_as_of, times.as_of_local, local[following])
+        as_of_month = month_parts(np.array([times.as_of_local], dtype=np.int64), times.unit)[0]
+        end_months = np.where(ends_at_as_of, as_of_month[0], times.month_parts()[0][following])
+    steps = period.count(times, active, end_days, end_ticks, end_months)
     keep = steps > 0
-    start_rows, steps = start_rows[keep], steps[keep]
-    # the steps of a gap come before its ending activity: after the contact's events at as_of
-    contact_end = np.append(np.flatnonzero(first)[1:], n)[segment[active[keep]]]
+    start_rows, steps = active[keep], steps[keep]
+    # the steps of a gap come before its ending activity, or after the contact's last event
+    contact_end = np.append(np.flatnonzero(first)[1:], n)[seg_of[keep]]
     before = np.where(ends_at_as_of[keep], contact_end, next_pos[keep]).astype(np.intp)
     if period.months is None:
         last_step = times.days[start_rows] + steps * float(period.days)  # type: ignore[arg-type]
     else:
-        local_last = add_months(
-            times.local_ticks("inactivity")[start_rows], steps * period.months, times.unit
+        s_month, s_offset = times.month_parts()
+        local_last = shifted(
+            s_month[start_rows] + steps * period.months, s_offset[start_rows], times.unit
         )
         last_step = times.utc_days(local_last, start_rows)
     return start_rows, before, last_step, steps
@@ -543,48 +596,57 @@ def _inactivity(
 
 def _floor_lifts(
     rules: Rules,
-    rows: npt.NDArray[np.intp],
     first: npt.NDArray[np.bool_],
     reset: npt.NDArray[np.bool_],
-    contact: npt.NDArray[np.intp],
     types: npt.NDArray[np.integer[Any]],
-    epoch: npt.NDArray[np.int64],
     limited: npt.NDArray[np.float64],
     times: Times,
     gaps: tuple[Any, ...] | None,
 ) -> tuple[npt.NDArray[Any], ...]:
-    """Floor lifts per moment, with each moment's contact, time, event row and epoch."""
+    """Floor lifts per moment, with each moment's event row, time and own row (-1: a gap)."""
     assert rules.floor is not None
     n_types = len(rules.types)
     slotted = np.flatnonzero(np.isfinite(rules.type_caps) | (rules.group_of_type >= 0))
     slot_of_type = np.full(n_types, -1, dtype=np.int64)
     slot_of_type[slotted] = np.arange(slotted.size)
-    t = types[rows].astype(np.int64)
-    slot = np.where(reset, -3, slot_of_type[t])
-    value = np.where(reset, rules.reset_value[t], limited[rows])
-    days = times.days[rows]
-    row = rows.astype(np.intp)
+    slot = slot_of_type[types]
+    value = limited
+    if reset.any():
+        slot[reset] = -3
+        value = limited.copy()
+        value[reset] = rules.reset_value[types[reset]]
+    days = times.days
+    n = first.shape[0]
     moment_first = first
+    gap_to = np.zeros(0, dtype=np.intp)
     if gaps is not None and gaps[0].size:
-        g_rows, before, g_days, g_steps = gaps
+        _, before, _, g_steps = gaps
         assert rules.inactivity is not None
-        g_value = -rules.inactivity[0] * g_steps.astype(np.float64)
-        # insert each gap's moment before the position it precedes
-        slot = np.insert(slot, before, -2)
-        value = np.insert(value, before, g_value)
-        days = np.insert(days, before, g_days)
-        row = np.insert(row, before, -1 - g_rows)  # -1 - row: the gap's starting event
-        # a gap never starts a contact: its starting event comes first
-        moment_first = np.insert(first, before, False)
-    event_row = np.where(row >= 0, row, -1 - row)  # the event a moment happens at or after
-    if rules.decay.kind == "exponential":
-        prev = np.empty_like(days)
-        prev[0:1] = days[0:1]
-        prev[1:] = days[:-1]
-        factor = np.exp2((prev - days) * (1.0 / rules.decay.scale))
+        # each gap's moment goes right before the position it precedes (gaps are in order):
+        # one scatter per column instead of np.insert's copies
+        g = before.shape[0]
+        shift = np.cumsum(np.bincount(before, minlength=n + 1)[:n])
+        event_to = np.arange(n) + shift
+        gap_to = before + np.arange(g)
+
+        def merged(events: npt.NDArray[Any], gaps_: Any) -> npt.NDArray[Any]:
+            out = np.empty(n + g, dtype=events.dtype)
+            out[event_to] = events
+            out[gap_to] = gaps_
+            return out
+
+        slot = merged(slot, -2)
+        value = merged(value, -rules.inactivity[0] * g_steps.astype(np.float64))
+        moment_first = merged(first, False)  # a gap follows its starting event
+    if rules.decay.kind == "exponential":  # (no gaps: inactivity takes no other decay)
+        factor = np.empty_like(days)
+        factor[:1] = 1.0
+        np.subtract(days[:-1], days[1:], out=factor[1:])
+        factor[1:] *= 1.0 / rules.decay.scale
+        np.exp2(factor, out=factor)
         factor[moment_first] = 1.0
     else:
-        factor = np.ones(days.shape[0])
+        factor = np.ones(slot.shape[0])
     lift = floor_scan(
         moment_first,
         slot,
@@ -596,20 +658,37 @@ def _floor_lifts(
         rules.total_cap,
         rules.floor,
     )
-    return lift, contact[event_row], days, np.where(row >= 0, row, -1), epoch[event_row]
+    # only the moments the floor lifted: which event (or gap after which event), and when
+    lifted = np.flatnonzero(lift != 0)
+    if gap_to.size:
+        gap_index = np.searchsorted(gap_to, lifted)
+        is_gap = (gap_index < gap_to.size) & (
+            gap_to[np.minimum(gap_index, gap_to.size - 1)] == lifted
+        )
+        event_index = lifted - gap_index  # gaps before a moment shift it along
+        assert gaps is not None
+        at = np.where(is_gap, gaps[0][np.minimum(gap_index, gaps[0].size - 1)], event_index)
+        when = np.where(
+            is_gap,
+            gaps[2][np.minimum(gap_index, gaps[0].size - 1)],
+            days[np.minimum(event_index, n - 1)],
+        )
+        row = np.where(is_gap, -1, event_index)
+    else:
+        at, when, row = lifted, days[lifted], lifted
+    return lift[lifted], at.astype(np.intp), when, row.astype(np.intp)
 
 
-def score_of(
-    entries: Entries,
-    rules: Rules,
-    contact: npt.NDArray[np.intp],
-    types: npt.NDArray[np.integer[Any]],
-    n_contacts: int,
-) -> npt.NDArray[np.float64]:
+def score_of(entries: Entries, rules: Rules, n_contacts: int) -> npt.NDArray[np.float64]:
     """Scores from entries: live events capped by type and group, adjustments, the total cap."""
-    values = entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
     total = capped_total(
-        contact, types, values, n_contacts, rules.type_caps, rules.group_of_type, rules.group_caps
+        entries.contact,
+        entries.types,
+        entries.live_values,
+        n_contacts,
+        rules.type_caps,
+        rules.group_of_type,
+        rules.group_caps,
     )
     if entries.adj_value.size:
         live = entries.adj_live
@@ -748,7 +827,7 @@ def build_rules(model: Any) -> Rules:
     )
 
 
-def adjustment_points(entries: Entries, contact: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+def adjustment_points(entries: Entries) -> npt.NDArray[np.float64]:
     """What each adjustment adds in a ledger that sums to the score.
 
     Floors and inactivity steps add their worth at ``as_of``. Reset ``r``
@@ -763,7 +842,7 @@ def adjustment_points(entries: Entries, contact: npt.NDArray[np.intp]) -> npt.ND
     n_epochs = np.int64(max(int(entries.epoch.max(initial=0)), int(entries.adj_epoch.max())) + 1)
     keys = np.concatenate(
         [
-            contact.astype(np.int64) * n_epochs + entries.epoch,
+            entries.contact.astype(np.int64) * n_epochs + entries.epoch,
             entries.adj_contact.astype(np.int64) * n_epochs + entries.adj_epoch,
         ]
     )

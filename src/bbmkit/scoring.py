@@ -613,7 +613,7 @@ class ScoringModel:
         types = list(rules.types)
         n_types = len(types)
         n = len(log.contacts)
-        codes, tcodes = log.contact_codes, log.type_codes
+        codes, tcodes = entries.contact, entries.types
         live_values = (
             entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
         )
@@ -632,7 +632,7 @@ class ScoringModel:
         )
         g_capped = np.minimum(g_sums, rules.group_caps[gg]) if gg.size else g_sums
         group_cut = g_capped < g_sums
-        adj_points = _rules.adjustment_points(entries, codes)
+        adj_points = _rules.adjustment_points(entries)
         before_cap = group_sum(pc, capped, n) + group_sum(gc, g_capped - g_sums, n)
         if entries.adj_value.size:
             live = entries.adj_live
@@ -711,18 +711,24 @@ class ScoringModel:
             n_events = codes.size
             n_moments = n_events + n_adj
             days = np.full(n_rows, np.nan)
-            days[:n_events] = log.time_days
+            days[:n_events] = entries.days
             days[n_events:n_moments] = entries.adj_days
             # an adjustment right after the event of its moment; cuts and the cap last
+            # entries are in (contact, time) order when the rules sorted them; ties by row
             seq = np.full(n_rows, n_events, dtype=np.int64)
             seq[:n_events] = np.arange(n_events)
             seq[n_events:n_moments] = np.where(entries.adj_row >= 0, entries.adj_row, n_events)
+            if entries.rows is not None:
+                seq[:n_events] = entries.rows
+                seq[n_events:n_moments] = np.where(
+                    entries.adj_row >= 0, entries.rows[np.maximum(entries.adj_row, 0)], n_events
+                )
             when = np.where(np.isnan(days), np.inf, days)
             # at one moment: the event, a reset, inactivity steps, then the floor's lift
             rank = np.array([0, 7, 8, 4, 3, 2, 9], dtype=np.int8)[kind_idx]
             order = np.lexsort((group_idx, rank, seq, when, contact_idx))
             quantity = np.full(n_rows, np.nan)
-            quantity[:n_events] = 1.0 if log.quantity is None else log.quantity
+            quantity[:n_events] = 1.0 if entries.quantity is None else entries.quantity
             quantity[n_events:n_moments] = np.where(
                 entries.adj_kind == _rules.INACTIVITY, entries.adj_steps, np.nan
             )
@@ -941,7 +947,7 @@ class ScoringModel:
         rules, entries = log.entries(self)
         n_types = len(rules.types)
         caps = rules.type_caps
-        contact_codes, type_codes = log.contact_codes, log.type_codes
+        contact_codes, type_codes = entries.contact, entries.types
         values = (
             entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
         )
@@ -967,12 +973,12 @@ class ScoringModel:
                 return np.where(y >= 1.0, np.inf, self._scale() * np.log2(1.0 / (1.0 - y)))
         # linear: each live event falls by points / lifespan a day until it expires
         life = self._scale()
-        expiry = life - (log.as_of_days - log.time_days)
+        expiry = life - (log.as_of_days - entries.days)
         live = expiry > 0
         rate = entries.limited / life  # no adjustments here: they need a running decay
         pair_of_event = np.searchsorted(
             pc.astype(np.int64) * n_types + pt,
-            log.contact_codes.astype(np.int64) * n_types + log.type_codes,
+            entries.contact.astype(np.int64) * n_types + entries.types,
         )
         event_binds = binding[pair_of_event] & live
         # when does each binding (contact, type) sum fall to its cap?
@@ -995,11 +1001,9 @@ class ScoringModel:
         # then its events still alive fall until they expire
         free = live & ~event_binds
         after = event_binds & (expiry > release_of_event)
-        slope0 = -group_sum(log.contact_codes[free], rate[free], n)
+        slope0 = -group_sum(entries.contact[free], rate[free], n)
         release_drop = group_sum(slot[after[event_binds]], rate[after], bind_pairs.size)
-        kink_group = np.concatenate(
-            [log.contact_codes[free], log.contact_codes[after], pc[bind_pairs]]
-        )
+        kink_group = np.concatenate([entries.contact[free], entries.contact[after], pc[bind_pairs]])
         kink_x = np.concatenate([expiry[free], expiry[after], release])
         kink_slope = np.concatenate([rate[free], rate[after], -release_drop])
         return first_crossing(
@@ -1073,8 +1077,7 @@ class ScoringModel:
             pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, values, len(types))
             return self._partial_frame(log.contacts.take(pc), pt, sums, contact, event)
         _, entries = log.entries(self)
-        live = entries.value if entries.live is None else np.where(entries.live, entries.value, 0.0)
-        pc, pt, sums = pair_sums(log.contact_codes, log.type_codes, live, len(types))
+        pc, pt, sums = pair_sums(entries.contact, entries.types, entries.live_values, len(types))
         if entries.adj_value.size:
             # a contact's live adjustments: one row with no event type
             keep = entries.adj_live
@@ -1585,9 +1588,7 @@ class _Log:
         """Capped score of every contact of the log (0.0 for a contact without events)."""
         if not (model._plain and self.quantity is None):
             rules, entries = self.entries(model)
-            return _rules.score_of(
-                entries, rules, self.contact_codes, self.type_codes, len(self.contacts)
-            )
+            return _rules.score_of(entries, rules, len(self.contacts))
         return scores_from_log(
             *self._decay_inputs(model),
             self.contact_codes,
@@ -1601,10 +1602,7 @@ class _Log:
         if model._plain and self.quantity is None:
             return decayed_points(*self._decay_inputs(model))
         _, entries = self.entries(model)
-        if entries.live is None:
-            return entries.value
-        live: npt.NDArray[np.float64] = np.where(entries.live, entries.value, 0.0)
-        return live
+        return entries.in_log_order(entries.live_values)
 
 
 # --------------------------------------------------------------------------

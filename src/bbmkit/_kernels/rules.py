@@ -20,8 +20,12 @@ __all__ = [
     "calendar_periods",
     "contact_time_order",
     "floor_scan",
+    "limit_scan",
     "limited_quantity",
+    "month_parts",
+    "months_between",
     "segment_firsts",
+    "shifted",
     "whole_months",
 ]
 
@@ -39,17 +43,75 @@ def calendar_periods(
     """
     if freq is None:
         return np.zeros(ticks.shape[0], dtype=np.int64)
-    stamps = ticks.view(f"M8[{unit}]")
+    days = np.floor_divide(ticks, _ticks_per_day(unit))
     if freq == "D":
-        return stamps.astype("M8[D]").view(np.int64)
+        return days
     if freq == "W":
-        return np.floor_divide(stamps.astype("M8[D]").view(np.int64) + _MONDAY_SHIFT, 7)
-    months = stamps.astype("M8[M]").view(np.int64)
+        weeks: npt.NDArray[np.int64] = np.floor_divide(days + _MONDAY_SHIFT, 7)
+        return weeks
+    months, _ = month_parts(ticks, unit)
     if freq == "M":
         return months
     if freq == "Q":
         return np.floor_divide(months, 3)
     return np.floor_divide(months, 12)  # "Y"
+
+
+# Calendar arithmetic on integers (the proleptic Gregorian calendar of numpy and pandas):
+# days since 1970-01-01 to year/month/day and back, H. Hinnant's algorithms. Much faster
+# than casting datetime64 to months and back, and exact for every date the units hold.
+
+
+def _civil(days: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """Year, month (1-12) and day (1-31) of days since the epoch."""
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _days_from_civil(
+    year: npt.NDArray[np.int64], month: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Days since the epoch of the first day of each (year, month)."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (month + 9) % 12
+    doy = (153 * mp + 2) // 5
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    out: npt.NDArray[np.int64] = era * 146_097 + doe - 719_468
+    return out
+
+
+def month_parts(
+    ticks: npt.NDArray[np.int64], unit: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Months since 1970-01 and the ticks since the start of that month."""
+    per_day = _ticks_per_day(unit)
+    jit = jit_kernels(ticks.shape[0])
+    if jit is not None:  # integer division by constants: compiled, several times faster
+        months = np.empty(ticks.shape[0], dtype=np.int64)
+        offset = np.empty(ticks.shape[0], dtype=np.int64)
+        jit.month_parts(np.ascontiguousarray(ticks, dtype=np.int64), per_day, months, offset)
+        return months, offset
+    days = np.floor_divide(ticks, per_day)
+    year, month, day = _civil(days)
+    months = (year - 1970) * 12 + (month - 1)
+    return months, ticks - (days - (day - 1)) * per_day
+
+
+def _month_start(months: npt.NDArray[np.int64], unit: str) -> npt.NDArray[np.int64]:
+    """Ticks at the start of months counted from 1970-01."""
+    year = np.floor_divide(months, 12) + 1970
+    month = months - (year - 1970) * 12 + 1
+    return _days_from_civil(year, month) * _ticks_per_day(unit)
 
 
 def whole_months(
@@ -64,30 +126,55 @@ def whole_months(
     start, end = np.broadcast_arrays(
         np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
     )
-    s_month = start.view(f"M8[{unit}]").astype("M8[M]").view(np.int64)
-    e_month = end.view(f"M8[{unit}]").astype("M8[M]").view(np.int64)
-    months = (e_month - s_month).astype(np.int64)
-    months -= (end < add_months(start, months, unit)).astype(np.int64)
-    return np.maximum(months, 0)
+    s_month, s_offset = month_parts(start, unit)
+    e_month, _ = month_parts(end, unit)
+    return months_between(s_month, s_offset, e_month, end, unit)
+
+
+def months_between(
+    s_month: npt.NDArray[np.int64],
+    s_offset: npt.NDArray[np.int64],
+    e_month: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+    unit: str,
+) -> npt.NDArray[np.int64]:
+    """:func:`whole_months` from the starts' month parts (:func:`month_parts`) and the ends."""
+    months = e_month - s_month
+    months -= (end < shifted(s_month + months, s_offset, unit)).astype(np.int64)
+    whole: npt.NDArray[np.int64] = np.maximum(months, 0)
+    return whole
 
 
 def add_months(
     ticks: npt.NDArray[np.int64], months: npt.NDArray[np.int64], unit: str
 ) -> npt.NDArray[np.int64]:
     """``ticks`` moved ``months`` calendar months on, the day clipped to the month's end."""
-    stamps = ticks.view(f"M8[{unit}]")
-    month = stamps.astype("M8[M]")
-    offset = ticks - month.astype(f"M8[{unit}]").view(np.int64)
-    target = (month.view(np.int64) + months).view("M8[M]")
-    start = target.astype(f"M8[{unit}]").view(np.int64)
-    following = (target.view(np.int64) + 1).view("M8[M]").astype(f"M8[{unit}]").view(np.int64)
-    out: npt.NDArray[np.int64] = start + np.minimum(offset, following - start - 1)
-    # a start on a later day than the target month has: its last day, at the start's time of day
-    day = np.int64(_ticks_per_day(unit))
-    clipped = offset >= following - start
-    if clipped.any():
-        time_of_day = offset % day
-        out[clipped] = following[clipped] - day + time_of_day[clipped]
+    month, offset = month_parts(ticks, unit)
+    return shifted(month + months, offset, unit)
+
+
+def shifted(
+    target: npt.NDArray[np.int64], offset: npt.NDArray[np.int64], unit: str
+) -> npt.NDArray[np.int64]:
+    """Ticks ``offset`` into month ``target``, a day past its end moved to its last day."""
+    target, offset = np.broadcast_arrays(target, offset)
+    jit = jit_kernels(target.shape[0])
+    if jit is not None:
+        shifted = np.empty(target.shape[0], dtype=np.int64)
+        jit.shifted(
+            np.ascontiguousarray(target, dtype=np.int64),
+            np.ascontiguousarray(offset, dtype=np.int64),
+            _ticks_per_day(unit),
+            shifted,
+        )
+        return shifted
+    begin = _month_start(target, unit)
+    length = _month_start(target + 1, unit) - begin
+    day = _ticks_per_day(unit)
+    # a start on a later day than the target month has: its last day, at the same time of day
+    out: npt.NDArray[np.int64] = begin + np.where(
+        offset < length, offset, length - day + offset % day
+    )
     return out
 
 
@@ -96,9 +183,14 @@ def _ticks_per_day(unit: str) -> int:
 
 
 def contact_time_order(
-    contact_codes: IntArray, times: npt.NDArray[np.int64] | FloatArray
+    contact_codes: IntArray, times: npt.NDArray[np.int64] | FloatArray, n_contacts: int
 ) -> npt.NDArray[np.intp] | None:
-    """Row order by contact, then time, then row (stable); ``None`` when the rows already are."""
+    """Row order by contact, then time, then row (stable); ``None`` when the rows already are.
+
+    With the compiled kernels a counting sort by contact, then each
+    contact's few rows by time; with numpy two stable sorts (one when the
+    log is already in time order, as appended logs are).
+    """
     n = contact_codes.shape[0]
     if n < 2:
         return None
@@ -107,9 +199,16 @@ def contact_time_order(
         np.all(~same | (times[1:] >= times[:-1]))
     ):
         return None
-    by_time = np.argsort(times, kind="stable")
-    order: npt.NDArray[np.intp] = by_time[np.argsort(contact_codes[by_time], kind="stable")]
-    return order
+    jit = jit_kernels(n)
+    if jit is not None:
+        order = np.empty(n, dtype=np.intp)
+        jit.contact_time_order(contact_codes, times, n_contacts, order)
+        return order
+    by_time = None if bool(np.all(times[1:] >= times[:-1])) else np.argsort(times, kind="stable")
+    if by_time is None:
+        return np.argsort(contact_codes, kind="stable")
+    ordered: npt.NDArray[np.intp] = by_time[np.argsort(contact_codes[by_time], kind="stable")]
+    return ordered
 
 
 def segment_firsts(keys: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
@@ -135,6 +234,30 @@ def limited_quantity(
     before_segment = np.repeat(total[starts] - quantity[starts], lengths)
     earlier = total - quantity - before_segment
     out: FloatArray = np.clip(allowed - earlier, 0.0, quantity)
+    return out
+
+
+def limit_scan(
+    contact: IntArray,
+    types: npt.NDArray[np.int64],
+    period: npt.NDArray[np.int64],
+    quantity: FloatArray,
+    allowed: FloatArray,
+    n_types: int,
+) -> FloatArray | None:
+    """:func:`limited_quantity` of limited rows in (contact, time) order, in one compiled pass.
+
+    Within a contact and type, periods follow time, so a running count per
+    type that restarts when the period changes is enough. ``None`` without
+    the compiled kernels, or when a period goes back in time (a local clock
+    set back across a period boundary): the caller then groups by sorting.
+    """
+    jit = jit_kernels(contact.shape[0])
+    if jit is None:
+        return None
+    out = np.empty(contact.shape[0])
+    if not jit.limit_scan(contact, types, period, quantity, allowed, n_types, out):
+        return None
     return out
 
 
