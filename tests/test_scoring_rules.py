@@ -708,3 +708,13 @@ def test_sorting_and_limits_compiled_equal_numpy(
     assert fast is not None
     assert np.array_equal(slow, fast)
     pd.testing.assert_series_equal(model.score(events, as_of="2026-11-01"), slow_scores)
+
+
+def test_repr_shows_the_options_in_use_and_evaluates_back() -> None:
+    model = ScoringModel(POINTS, **RULES)  # type: ignore[arg-type]
+    text = repr(model)
+    assert text.startswith("ScoringModel({'visit': 3.0")
+    assert "window" not in text
+    assert "floor=0.0" in text
+    assert eval(text, {"ScoringModel": ScoringModel}) == model
+    assert repr(ScoringModel({"x": 1})) == "ScoringModel({'x': 1.0})"

@@ -145,7 +145,7 @@ def _inactivity_converter(value: object) -> object:
     return _rules.convert_span_rule(value, "inactivity")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ScoringModel:
     """Points per event type, decay, and caps: a behavioural scoring model.
 
@@ -371,6 +371,16 @@ class ScoringModel:
 
     def _rules(self) -> _rules.Rules:
         return _model_rules(self)
+
+    def __repr__(self) -> str:
+        # the options in use only: a model has a dozen, most of them unset
+        shown = [repr(dict(self.points))]
+        for field in attrs.fields(type(self))[1:]:
+            value = getattr(self, field.name)
+            if value is None or (isinstance(value, Mapping) and not value):
+                continue
+            shown.append(f"{field.name}={dict(value) if isinstance(value, Mapping) else value!r}")
+        return f"ScoringModel({', '.join(shown)})"
 
     @property
     def _plain(self) -> bool:
