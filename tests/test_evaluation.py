@@ -162,8 +162,34 @@ def test_property_reversed_score_gives_one_minus_auc(rows: list[tuple[int, bool]
 @given(cases, st.integers(1, 10))
 def test_property_lift_bins_cover_every_row_once(rows: list[tuple[int, bool]], bins: int) -> None:
     bins = min(bins, len(rows))
-    table = lift_table([r[0] for r in rows], [r[1] for r in rows], bins=bins)
-    assert table["n"].sum() == len(rows)
-    assert table["positives"].sum() == sum(r[1] for r in rows)
-    assert table["n"].max() - table["n"].min() <= 1
-    assert (np.diff(table["max_score"].to_numpy()) <= 0).all()
+    scores = [r[0] for r in rows]
+    won = [r[1] for r in rows]
+    split = lift_table(scores, won, bins=bins, ties="split")
+    assert split["n"].max() - split["n"].min() <= 1
+    table = lift_table(scores, won, bins=bins)
+    for frame in (split, table):
+        assert frame["n"].sum() == len(rows)
+        assert frame["positives"].sum() == sum(won)
+        filled = frame[frame["n"] > 0]
+        assert (np.diff(filled["max_score"].to_numpy()) <= 0).all()
+    # together: no score in two bins, and the same table for any order of the rows
+    filled = table[table["n"] > 0]
+    assert (filled["min_score"].to_numpy()[:-1] > filled["max_score"].to_numpy()[1:]).all()
+    reversed_rows = lift_table(scores[::-1], won[::-1], bins=bins)
+    pd.testing.assert_frame_equal(reversed_rows, table)
+
+
+def test_lift_table_keeps_tied_scores_together() -> None:
+    # 4 rows tied at 5 with two converters: one order put both in bin 1, another split them
+    scores = [9, 5, 5, 5, 5, 1]
+    first = lift_table(scores, [0, 1, 1, 0, 0, 0], bins=3)
+    second = lift_table(scores, [0, 0, 0, 1, 1, 0], bins=3)
+    pd.testing.assert_frame_equal(first, second)
+    assert first["n"].tolist() == [1, 4, 1]
+    assert first["positives"].tolist() == [0, 2, 0]
+    assert lift_table(scores, [0, 1, 1, 0, 0, 0], bins=3, ties="split")["n"].tolist() == [2, 2, 2]
+    everything_tied = lift_table([1, 1, 1, 1], [1, 0, 0, 0], bins=2)
+    assert everything_tied["n"].tolist() == [4, 0]
+    assert np.isnan(everything_tied.loc[2, "rate"])
+    with pytest.raises(ValidationError, match="ties must be one of"):
+        lift_table(scores, [0] * 6, bins=2, ties="first")  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
@@ -18,6 +18,7 @@ from bbmkit._validation import (
     as_bool_array,
     as_series,
     check_frame,
+    check_in_choices,
     check_int,
     check_list,
     check_number,
@@ -94,13 +95,30 @@ def _order(values: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
 
 
 def lift_table(
-    score: pd.Series | npt.ArrayLike, outcome: pd.Series | npt.ArrayLike, *, bins: int = 10
+    score: pd.Series | npt.ArrayLike,
+    outcome: pd.Series | npt.ArrayLike,
+    *,
+    bins: int = 10,
+    ties: Literal["together", "split"] = "together",
 ) -> pd.DataFrame:
     """Conversion and lift by score bin, from the highest scores (bin 1) down.
 
-    Rows are sorted by score (ties in input order) and cut into ``bins``
-    groups of equal size (sizes differ by at most one); every row is in
-    exactly one bin.
+    Rows are sorted by score and cut into ``bins`` groups of equal size
+    (sizes differ by at most one); every row is in exactly one bin.
+
+    Parameters
+    ----------
+    score, outcome : Series or array-like
+        Scores and won/lost outcomes (paired by label for Series).
+    bins : int, default 10
+        Number of bins (at most the number of rows).
+    ties : {"together", "split"}, default "together"
+        ``"together"``: a block of equal scores is never split; it goes
+        whole to the bin its middle row falls in, so bins can differ in
+        size (or be empty, with ``n`` 0 and missing rates) when many scores
+        tie, and the table does not depend on row order. ``"split"``: exact
+        equal sizes, tied rows cut in input order (a shuffle of the same
+        scores can move converters between bins).
 
     Returns
     -------
@@ -119,37 +137,55 @@ def lift_table(
     3    2          0  0.00
     4    2          0  0.00
     5    2          1  1.25
+
+    Three tied scores stay in one bin:
+
+    >>> lift_table([5, 5, 5, 1], [1, 0, 0, 1], bins=2)["n"].tolist()
+    [3, 1]
     """
     values, won = _scored(score, outcome, need_both=False)
     k = check_int(bins, name="bins", low=1)
     n = values.size
     if k > n:
         raise ValidationError(f"bins must be at most the number of rows ({n}), got {k}")
+    mode = check_in_choices(ties, name="ties", choices=("together", "split"))
     order = _order(values)
     bin_of_row = (np.arange(n) * k) // n  # position -> bin, equal sizes
+    if mode == "together" and n:
+        # a block of equal scores goes to the bin of its middle position
+        sorted_values = values[order]
+        first = np.ones(n, dtype=bool)
+        first[1:] = sorted_values[1:] != sorted_values[:-1]
+        starts = np.flatnonzero(first)
+        ends = np.append(starts[1:], n) - 1
+        middle_bin = (((starts + ends) // 2) * k) // n
+        bin_of_row = np.repeat(middle_bin, ends - starts + 1)
     codes = bin_of_row.astype(np.intp)
     size = group_count(codes, k)
     positives = group_count(codes, k, won[order])
     sorted_scores = values[order]
     overall = won.mean()
-    rate = positives / size
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty bin has no rate
+        rate = positives / size
         lift = rate / overall if overall > 0 else np.full(k, np.nan)
         cumulative = (
             (np.cumsum(positives) / np.cumsum(size)) / overall
             if overall > 0
             else np.full(k, np.nan)
         )
-    starts = np.concatenate([[0], np.cumsum(size)[:-1]])
-    ends = starts + size - 1
+    first_row = np.concatenate([[0], np.cumsum(size)[:-1]])
+    last_row = first_row + size - 1
+    empty = size == 0
+    safe_first = np.minimum(first_row, n - 1)
+    safe_last = np.clip(last_row, 0, n - 1)
     return pd.DataFrame(
         {
             "n": size,
             "positives": positives,
             "rate": rate,
             "lift": lift,
-            "min_score": sorted_scores[ends],
-            "max_score": sorted_scores[starts],
+            "min_score": np.where(empty, np.nan, sorted_scores[safe_last]),
+            "max_score": np.where(empty, np.nan, sorted_scores[safe_first]),
             "cumulative_lift": cumulative,
         },
         index=pd.RangeIndex(1, k + 1, name="bin"),
