@@ -104,6 +104,13 @@ POINTS_TABLE = bk.PointsTable(
     ],
     cap=30.0,
 )
+LEARN_FRAME = pd.DataFrame(
+    {"segment": list("ab") * 20, "visits": np.arange(40.0) % 7},
+    index=[f"l{i}" for i in range(40)],
+)
+LEARN_OUTCOME = pd.Series(np.arange(40) % 3 == 0, index=LEARN_FRAME.index)
+ODDS = bk.OddsScale(20.0, 100.0, 1.0)
+LEARNED = bk.learn_points(LEARN_FRAME, LEARN_OUTCOME, min_count=5)
 LEADS = pd.DataFrame(
     {"title": ["CEO", "Student", None], "employees": [600, None, 10]}, index=["a", "b", "c"]
 )
@@ -241,6 +248,24 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "PointsTable.explain": (POINTS_TABLE.explain, {"frame": LEADS}),
     "PointsTable.from_dict": (bk.PointsTable.from_dict, {"data": POINTS_TABLE.to_dict()}),
     "letter_grade": (bk.letter_grade, {"notches": pd.Series([0, 2, -1]), "start": "D"}),
+    "learn_points": (
+        bk.learn_points,
+        {
+            "frame": LEARN_FRAME,
+            "outcome": LEARN_OUTCOME,
+            "columns": ["segment", "visits"],
+            "bins": 3,
+            "min_count": 5,
+            "pdo": 20.0,
+            "base_score": 100.0,
+            "base_odds": 1.0,
+            "l2": 1.0,
+        },
+    ),
+    "OddsScale": (bk.OddsScale, {"pdo": 20.0, "base_score": 100.0, "base_odds": 1.0}),
+    "OddsScale.probability": (ODDS.probability, {"points": 120.0}),
+    "OddsScale.points": (ODDS.points, {"probability": 0.25}),
+    "PointsTable.probability": (LEARNED.probability, {"frame": LEARN_FRAME}),
     # accounts
     "any_contact": (bk.any_contact, {"at_least": 100.0}),
     "contacts": (bk.contacts, {"at_least": 60.0, "count": 3}),

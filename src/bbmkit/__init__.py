@@ -82,9 +82,11 @@ from bbmkit.icp import (
     one_of,
     suggest_profile,
 )
+from bbmkit.learn import learn_points
 from bbmkit.markov import AbsorbingChain, absorbing_chain, stage_transitions
 from bbmkit.points import (
     GRADE_SCALE,
+    OddsScale,
     PointsBetween,
     PointsFor,
     PointsTable,
@@ -119,6 +121,7 @@ __all__ = [
     "Funnel",
     "ICPProfile",
     "Not",
+    "OddsScale",
     "OneOf",
     "PointsBetween",
     "PointsFor",
@@ -154,6 +157,7 @@ __all__ = [
     "icp_funnel",
     "icp_rate",
     "icp_trend",
+    "learn_points",
     "letter_grade",
     "lift_table",
     "log_odds_weights",

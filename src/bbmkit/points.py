@@ -48,6 +48,7 @@ from bbmkit._validation import (
 
 __all__ = [
     "GRADE_SCALE",
+    "OddsScale",
     "PointsBetween",
     "PointsFor",
     "PointsTable",
@@ -431,6 +432,111 @@ def _items_converter(items: object) -> object:
     return tuple(items)
 
 
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_number(value, name=attribute.name, low=0.0, low_inclusive=False)
+
+
+def _finite(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_number(value, name=attribute.name)
+
+
+@attrs.frozen
+class OddsScale:
+    """How points map to odds, the credit-scorecard way.
+
+    ``base_score`` points are odds of ``base_odds`` (won : lost), and every
+    ``pdo`` more points double the odds: ``odds = base_odds * 2 **
+    ((points - base_score) / pdo)``.
+
+    Examples
+    --------
+    >>> from bbmkit import OddsScale
+    >>> scale = OddsScale(pdo=20, base_score=100, base_odds=1.0)
+    >>> scale.probability(120.0)
+    0.666...
+    >>> scale.points(0.5)
+    100.0
+    """
+
+    pdo: float = attrs.field(converter=real_to_float, validator=_positive)
+    base_score: float = attrs.field(converter=real_to_float, validator=_finite)
+    base_odds: float = attrs.field(converter=real_to_float, validator=_positive)
+
+    def probability(self, points: Any) -> Any:
+        """Probability of a won outcome at ``points`` (a number, or an array of them).
+
+        Examples
+        --------
+        >>> from bbmkit import OddsScale
+        >>> OddsScale(pdo=20, base_score=100, base_odds=1).probability([80, 100, 140]).round(3)
+        array([0.333, 0.5  , 0.8  ])
+        """
+        values = _reals(points, "points")
+        exponent = (values - self.base_score) / self.pdo
+        log_odds = np.log(self.base_odds) + exponent * np.log(2.0)
+        # the logistic function without overflow for very many or very few points
+        out = 0.5 * (1.0 + np.tanh(0.5 * log_odds))
+        return float(out) if np.ndim(points) == 0 else out
+
+    def points(self, probability: Any) -> Any:
+        """Points at which the probability of a won outcome is ``probability`` (in (0, 1)).
+
+        Examples
+        --------
+        >>> from bbmkit import OddsScale
+        >>> OddsScale(pdo=20, base_score=100, base_odds=1).points(0.8)
+        140.0
+        """
+        p = _reals(probability, "probability")
+        if ((p <= 0) | (p >= 1)).any():
+            raise ValidationError(
+                f"probability must be in (0, 1), got {fmt(p[(p <= 0) | (p >= 1)][0])}"
+            )
+        out = self.base_score + self.pdo * np.log2(p / (1.0 - p) / self.base_odds)
+        return float(out) if np.ndim(probability) == 0 else out
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain data.
+
+        Examples
+        --------
+        >>> from bbmkit import OddsScale
+        >>> OddsScale(20, 100, 1).to_dict()
+        {'pdo': 20.0, 'base_score': 100.0, 'base_odds': 1.0}
+        """
+        return {"pdo": self.pdo, "base_score": self.base_score, "base_odds": self.base_odds}
+
+
+def _reals(value: object, name: str) -> npt.NDArray[np.float64]:
+    """Finite numbers from a number or a one-dimensional array, Series or list of them."""
+    if np.ndim(value) == 0 and not isinstance(value, str | bytes):  # type: ignore[arg-type]
+        return np.asarray(check_number(value, name=name), dtype=np.float64)
+    series = as_series(value, name=name)
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise ValidationTypeError(f"{name} must hold numbers, got dtype {series.dtype}")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.isfinite(values).all():
+        raise ValidationError(f"{name} has missing or infinite values")
+    return values
+
+
+def _odds_converter(value: object) -> object:
+    if isinstance(value, Mapping):
+        body = _fields(
+            value,
+            "odds",
+            {"pdo", "base_score", "base_odds"},
+            required=("pdo", "base_score", "base_odds"),
+        )
+        return OddsScale(body["pdo"], body["base_score"], body["base_odds"])
+    return value
+
+
+def _validate_odds(_: Any, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, OddsScale):
+        raise ValidationTypeError(f"odds must be an OddsScale or None, got {fmt(value)}")
+
+
 def _validate_limit(_: PointsTable, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         check_number(value, name=attribute.name)
@@ -449,6 +555,11 @@ class PointsTable:
         Highest score.
     floor : float, optional
         Lowest score (``floor <= cap``).
+    base : float, default 0
+        Points every row starts with (a learned table's intercept).
+    odds : OddsScale, optional
+        How points map to the odds of a won outcome (set by
+        :func:`learn_points`); enables :meth:`probability`.
 
     Examples
     --------
@@ -476,6 +587,10 @@ class PointsTable:
     floor: float | None = attrs.field(
         default=None, kw_only=True, converter=real_to_float, validator=_validate_limit
     )
+    base: float = attrs.field(default=0.0, kw_only=True, converter=real_to_float, validator=_finite)
+    odds: OddsScale | None = attrs.field(
+        default=None, kw_only=True, converter=_odds_converter, validator=_validate_odds
+    )
 
     @items.validator
     def _check_items(self, _: attrs.Attribute[Any], items: object) -> None:
@@ -491,7 +606,7 @@ class PointsTable:
                 raise ValidationTypeError(
                     f"items[{i}] must be built by points_for or points_between, got {fmt(item)}"
                 )
-            if item.name in ("cap", "floor"):
+            if item.name in ("cap", "floor", "base"):
                 raise ValidationError(
                     f"items[{i}] is named {item.name!r}, the name of explain()'s adjustment "
                     "column; give it another name=..."
@@ -562,8 +677,30 @@ class PointsTable:
         [5.0, -10.0]
         """
         data = self._frame(frame)
-        raw = self._matrix(data).sum(axis=1)
+        raw = self._matrix(data).sum(axis=1) + self.base
         return pd.Series(self._limits(raw), index=data.index, name="score")
+
+    def probability(self, frame: pd.DataFrame) -> pd.Series:
+        """Probability of a won outcome of every row, from its score and :attr:`odds`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bbmkit import OddsScale, PointsTable, points_for
+        >>> table = PointsTable([points_for("title", {"CEO": 20})], base=80,
+        ...                     odds=OddsScale(pdo=20, base_score=100, base_odds=1))
+        >>> table.probability(pd.DataFrame({"title": ["CEO", "Intern"]})).round(3).tolist()
+        [0.5, 0.333]
+        """
+        if self.odds is None:
+            raise ValidationError(
+                "this points table has no odds scale: give odds=OddsScale(...) or learn it "
+                "with learn_points"
+            )
+        score = self.score(frame)
+        return pd.Series(
+            self.odds.probability(score.to_numpy()), index=score.index, name="probability"
+        )
 
     def explain(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Every item's points per row; a row sums to its :meth:`score`.
@@ -571,7 +708,8 @@ class PointsTable:
         Returns
         -------
         pandas.DataFrame
-            One column per item (its name), then ``"cap"`` and ``"floor"``
+            ``"base"`` when the table has one, one column per item (its
+            name), then ``"cap"`` and ``"floor"``
             (when the table has them): the cut the cap made (<= 0) and what
             the floor added (>= 0). Indexed like ``frame``.
 
@@ -586,10 +724,11 @@ class PointsTable:
         """
         data = self._frame(frame)
         matrix = self._matrix(data)
-        raw = matrix.sum(axis=1)
-        columns: dict[str, npt.NDArray[np.float64]] = {
-            item.name: matrix[:, j] for j, item in enumerate(self.items)
-        }
+        raw = matrix.sum(axis=1) + self.base
+        columns: dict[str, npt.NDArray[np.float64]] = {}
+        if self.base:
+            columns["base"] = np.full(len(data), self.base)
+        columns.update({item.name: matrix[:, j] for j, item in enumerate(self.items)})
         if self.cap is not None:
             columns["cap"] = np.minimum(raw, self.cap) - raw
         if self.floor is not None:
@@ -612,6 +751,8 @@ class PointsTable:
             "items": [item.to_dict() for item in self.items],
             "cap": self.cap,
             "floor": self.floor,
+            "base": self.base,
+            "odds": None if self.odds is None else self.odds.to_dict(),
         }
 
     @classmethod
@@ -625,14 +766,22 @@ class PointsTable:
         >>> PointsTable.from_dict(table.to_dict()) == table
         True
         """
-        body = _fields(data, "points table", {"items", "cap", "floor"}, required=("items",))
+        body = _fields(
+            data, "points table", {"items", "cap", "floor", "base", "odds"}, required=("items",)
+        )
         items = body["items"]
         if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
             raise ValidationTypeError(
                 f"points table field 'items' must be a list, got {fmt(items)}"
             )
         built = [_item_from_dict(item, i) for i, item in enumerate(items)]
-        return cls(built, cap=body.get("cap"), floor=body.get("floor"))
+        return cls(
+            built,
+            cap=body.get("cap"),
+            floor=body.get("floor"),
+            base=body.get("base", 0.0),
+            odds=body.get("odds"),
+        )
 
 
 def _fields(
