@@ -110,6 +110,14 @@ LEARN_FRAME = pd.DataFrame(
 )
 LEARN_OUTCOME = pd.Series(np.arange(40) % 3 == 0, index=LEARN_FRAME.index)
 ODDS = bk.OddsScale(20.0, 100.0, 1.0)
+_SEEN = EVENTS["contact_id"].drop_duplicates().reset_index(drop=True)
+LEARN_OUTCOMES = pd.DataFrame(
+    {
+        "contact_id": _SEEN,
+        "won": np.arange(len(_SEEN)) % 2 == 0,
+        "closed_at": EVENTS["timestamp"].max() + pd.Timedelta(days=30),
+    }
+)
 LEARNED = bk.learn_points(LEARN_FRAME, LEARN_OUTCOME, min_count=5)
 LEADS = pd.DataFrame(
     {"title": ["CEO", "Student", None], "employees": [600, None, 10]}, index=["a", "b", "c"]
@@ -259,6 +267,17 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
             "pdo": 20.0,
             "base_score": 100.0,
             "base_odds": 1.0,
+            "l2": 1.0,
+        },
+    ),
+    "learn_event_points": (
+        bk.learn_event_points,
+        {
+            "events": EVENTS,
+            "outcomes": LEARN_OUTCOMES,
+            "half_life": 14.0,
+            "horizon": 7.0,
+            "pdo": 20.0,
             "l2": 1.0,
         },
     ),

@@ -11,8 +11,10 @@ import pytest
 from bbmkit import (
     OddsScale,
     PointsTable,
+    ScoringModel,
     ValidationError,
     ValidationTypeError,
+    learn_event_points,
     learn_points,
     points_for,
 )
@@ -187,3 +189,95 @@ def test_a_hand_made_table_without_odds_has_no_probability() -> None:
         .iloc[0],
         0.5,
     )
+
+
+# --------------------------------------------------------------------------
+# behavioural points from outcomes
+
+
+def _events_and_outcomes(n: int = 1200, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    demo = rng.random(n) < 0.3
+    won = rng.random(n) < np.where(demo, 0.5, 0.2)
+    events = pd.DataFrame(
+        {
+            "contact_id": np.r_[np.arange(n), np.flatnonzero(demo)],
+            "event_type": ["visit"] * n + ["demo"] * int(demo.sum()),
+            "timestamp": pd.Timestamp("2026-03-01"),
+        }
+    )
+    outcomes = pd.DataFrame(
+        {"contact_id": np.arange(n), "won": won, "closed_at": pd.Timestamp("2026-05-01")}
+    )
+    return events, outcomes
+
+
+def test_event_points_are_the_log_odds_of_an_occurrence() -> None:
+    events, outcomes = _events_and_outcomes()
+    model = learn_event_points(events, outcomes, horizon=30, l2=1e-9)
+    assert isinstance(model, ScoringModel)
+    # one visit each (the intercept's twin) and a demo for some: the demo's points are the
+    # log odds ratio of won with and without one, in 20-point doublings
+    demo = outcomes["contact_id"].isin(events.loc[events.event_type == "demo", "contact_id"])
+    won = outcomes["won"]
+    odds = lambda w: w.mean() / (1 - w.mean())  # noqa: E731
+    expected = round(math.log(odds(won[demo]) / odds(won[~demo])) * 20 / math.log(2))
+    assert model.points["demo"] == expected
+
+
+def test_event_points_never_see_events_after_the_snapshot() -> None:
+    events, outcomes = _events_and_outcomes(seed=3)
+    model = learn_event_points(events, outcomes, horizon=pd.Timedelta(days=30), half_life=14)
+    # the won deals' sales calls, after the snapshot: leakage if they counted
+    late = outcomes[outcomes["won"]].assign(
+        event_type="sales_call", timestamp=pd.Timestamp("2026-04-20")
+    )[["contact_id", "event_type", "timestamp"]]
+    again = learn_event_points(
+        pd.concat([events, late], ignore_index=True),
+        outcomes,
+        horizon=pd.Timedelta(days=30),
+        half_life=14,
+    )
+    assert again == model
+    assert "sales_call" not in again.points
+    assert again.half_life == 14.0
+
+
+def test_open_outcomes_and_entities_without_one_are_left_out() -> None:
+    events, outcomes = _events_and_outcomes(seed=4)
+    model = learn_event_points(events, outcomes, horizon=30)
+    extra = pd.DataFrame(
+        {"contact_id": [10_001, 10_002], "won": [None, True], "closed_at": [pd.NaT, pd.NaT]}
+    )
+    with_open = pd.concat([outcomes.astype({"won": object}), extra], ignore_index=True)
+    stranger = pd.DataFrame(
+        {"contact_id": [99_999], "event_type": ["demo"], "timestamp": [pd.Timestamp("2026-01-01")]}
+    )
+    again = learn_event_points(
+        pd.concat([events, stranger], ignore_index=True), with_open, horizon=30
+    )
+    assert again == model
+
+
+def test_event_points_invalid_input() -> None:
+    events, outcomes = _events_and_outcomes(200)
+    with pytest.raises(ValidationError, match="'closed_at'"):
+        learn_event_points(events, outcomes.drop(columns="closed_at"))
+    with pytest.raises(ValidationError, match="both won and lost"):
+        learn_event_points(events, outcomes.assign(won=True))
+    with pytest.raises(ValidationError, match="more than once"):
+        learn_event_points(events, pd.concat([outcomes, outcomes]))
+    with pytest.raises(ValidationTypeError, match="same kind of times"):
+        learn_event_points(events, outcomes.assign(closed_at=40.0))
+    with pytest.raises(ValidationError, match="time-zone aware or both naive"):
+        learn_event_points(
+            events, outcomes.assign(closed_at=outcomes["closed_at"].dt.tz_localize("UTC"))
+        )
+    with pytest.raises(ValidationError, match="no event counts at the snapshots"):
+        learn_event_points(events, outcomes, horizon=365)
+    with pytest.raises(ValidationError, match="horizon"):
+        learn_event_points(events, outcomes, horizon=-1)
+    with pytest.raises(ValidationError, match="half_life"):
+        learn_event_points(events, outcomes, half_life=0)
+    with pytest.raises(ValidationError, match="no row with both"):
+        learn_event_points(events, outcomes.assign(won=None))

@@ -82,7 +82,7 @@ from bbmkit.icp import (
     one_of,
     suggest_profile,
 )
-from bbmkit.learn import learn_points
+from bbmkit.learn import learn_event_points, learn_points
 from bbmkit.markov import AbsorbingChain, absorbing_chain, stage_transitions
 from bbmkit.points import (
     GRADE_SCALE,
@@ -157,6 +157,7 @@ __all__ = [
     "icp_funnel",
     "icp_rate",
     "icp_trend",
+    "learn_event_points",
     "learn_points",
     "letter_grade",
     "lift_table",

@@ -43,8 +43,9 @@ from bbmkit._validation import (
     require_columns,
 )
 from bbmkit.points import OddsScale, PointsBetween, PointsFor, PointsTable
+from bbmkit.scoring import ScoringModel
 
-__all__ = ["learn_points"]
+__all__ = ["learn_event_points", "learn_points"]
 
 _MAX_LEVELS = 200  # per column: more distinct kept values is an id, not an attribute
 
@@ -122,15 +123,61 @@ def _numeric(name: str, column: pd.Series, bins: int) -> _Column:
     return _Column(name, codes, n_levels, True, tuple(float(e) for e in edges), missing, -1)
 
 
+def _newton(
+    theta: npt.NDArray[np.float64],
+    linear: Any,
+    derivatives: Any,
+    y: npt.NDArray[np.float64],
+    penalty: npt.NDArray[np.float64],
+    *,
+    max_iter: int = 100,
+) -> npt.NDArray[np.float64]:
+    """Minimise ``sum(log(1 + e^z) - y z) + sum(penalty * theta**2) / 2``, ``z = linear(theta)``.
+
+    ``derivatives(residual, weight)`` gives the data term's gradient and
+    Hessian from ``p - y`` and ``p (1 - p)``. Newton steps, each halved until
+    the objective does not increase.
+    """
+
+    def objective(z: npt.NDArray[np.float64], t: npt.NDArray[np.float64]) -> float:
+        return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.dot(penalty * t, t))
+
+    z = linear(theta)
+    value = objective(z, theta)
+    for _ in range(max_iter):
+        prob = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function without overflow
+        grad, hess = derivatives(prob - y, prob * (1.0 - prob))
+        grad = grad + penalty * theta
+        hess = hess + np.diag(penalty) + 1e-12 * np.eye(theta.size)
+        step = np.linalg.solve(hess, grad)
+        scale = 1.0
+        while True:
+            trial = theta - scale * step
+            z_trial = linear(trial)
+            trial_value = objective(z_trial, trial)
+            if trial_value <= value or scale < 1e-10:
+                break
+            scale *= 0.5
+        theta, z, previous, value = trial, z_trial, value, trial_value
+        if np.max(np.abs(scale * step)) < 1e-12 or previous - value < 1e-15 * max(1.0, abs(value)):
+            break
+    return theta
+
+
+def _start(y: npt.NDArray[np.float64], p: int) -> npt.NDArray[np.float64]:
+    """Coefficients 0 and the intercept at the overall log-odds (the last entry)."""
+    theta = np.zeros(p + 1)
+    rate = min(max(float(y.mean()), 1e-12), 1 - 1e-12)
+    theta[p] = math.log(rate / (1 - rate))
+    return theta
+
+
 def _fit(
-    columns: Sequence[_Column], y: npt.NDArray[np.float64], l2: float, *, max_iter: int = 100
+    columns: Sequence[_Column], y: npt.NDArray[np.float64], l2: float
 ) -> tuple[float, list[npt.NDArray[np.float64]]]:
     """Intercept and per-column level coefficients of the penalised logistic regression."""
     offsets = np.cumsum([0] + [c.n_levels for c in columns])
     p = int(offsets[-1])
-    theta = np.zeros(p + 1)  # levels, then the intercept
-    rate = min(max(y.mean(), 1e-12), 1 - 1e-12)
-    theta[p] = math.log(rate / (1 - rate))
 
     def linear(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         z = np.full(y.shape[0], t[p])
@@ -138,15 +185,10 @@ def _fit(
             z += t[offsets[j] : offsets[j + 1]][c.codes]
         return z
 
-    def objective(z: npt.NDArray[np.float64], t: npt.NDArray[np.float64]) -> float:
-        return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * l2 * np.dot(t[:p], t[:p]))
-
-    z = linear(theta)
-    value = objective(z, theta)
-    for _ in range(max_iter):
-        prob = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function without overflow
-        residual = prob - y
-        weight = prob * (1.0 - prob)
+    def derivatives(
+        residual: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        # the one-hot design as level codes: X^T r and X^T W X by (pairwise) bincounts
         grad = np.empty(p + 1)
         hess = np.zeros((p + 1, p + 1))
         for j, c in enumerate(columns):
@@ -166,21 +208,12 @@ def _fit(
                 hess[sj, sk] = pair
                 hess[sk, sj] = pair.T
         grad[p] = residual.sum()
-        grad[:p] += l2 * theta[:p]
         hess[p, p] = weight.sum()
-        hess[np.arange(p), np.arange(p)] += l2
-        step = np.linalg.solve(hess + 1e-12 * np.eye(p + 1), grad)
-        scale = 1.0
-        while True:  # halve the step until the objective does not increase
-            trial = theta - scale * step
-            z_trial = linear(trial)
-            trial_value = objective(z_trial, trial)
-            if trial_value <= value or scale < 1e-10:
-                break
-            scale *= 0.5
-        theta, z, previous, value = trial, z_trial, value, trial_value
-        if np.max(np.abs(scale * step)) < 1e-12 or previous - value < 1e-15 * max(1.0, abs(value)):
-            break
+        return grad, hess
+
+    penalty = np.full(p + 1, l2)
+    penalty[p] = 0.0  # the intercept is not penalised
+    theta = _newton(_start(y, p), linear, derivatives, y, penalty)
     return float(theta[p]), [theta[offsets[j] : offsets[j + 1]] for j in range(len(columns))]
 
 
@@ -304,3 +337,172 @@ def learn_points(
             items.append(PointsFor(part.name, pairs, default=default, missing=missing))
     base = round(scale.base_score + (intercept - math.log(scale.base_odds)) * factor)
     return PointsTable(items, base=float(base), odds=scale)
+
+
+def _fit_dense(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float
+) -> tuple[float, npt.NDArray[np.float64]]:
+    """Intercept and coefficients of the penalised logistic regression on a small dense design."""
+    n, p = x.shape
+    design = np.hstack([x, np.ones((n, 1))])
+
+    def derivatives(
+        residual: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        return design.T @ residual, (design * weight[:, None]).T @ design
+
+    penalty = np.full(p + 1, l2)
+    penalty[p] = 0.0
+    theta = _newton(_start(y, p), lambda t: design @ t, derivatives, y, penalty)
+    return float(theta[p]), theta[:p]
+
+
+def learn_event_points(
+    events: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    *,
+    half_life: float | pd.Timedelta | None = None,
+    horizon: float | pd.Timedelta = 0.0,
+    contact: str = "contact_id",
+    event: str = "event_type",
+    time: str = "timestamp",
+    outcome: str = "won",
+    outcome_time: str = "closed_at",
+    pdo: float = 20.0,
+    l2: float = 1.0,
+) -> ScoringModel:
+    """Learn behavioural points per event type from outcomes, without looking at the future.
+
+    Each entity with an outcome is seen at a *snapshot* ``horizon`` before
+    its outcome time: its events up to the snapshot, each decayed by
+    ``half_life`` to the snapshot, summed per event type. Events after the
+    snapshot never enter, so a point cannot come from what happened on the
+    way to the outcome (the demo request of a deal already won). A
+    penalised logistic regression of the outcome on those decayed counts
+    gives a log-odds per occurrence, and ``pdo`` points double the odds.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The event log (contact id, event type, time).
+    outcomes : pandas.DataFrame
+        One row per entity: its id (column ``contact``), ``outcome``
+        (won/converted, bool) and ``outcome_time``. Rows with a missing
+        outcome or time (still open) are left out, as are entities with no
+        row here.
+    half_life : float or pandas.Timedelta, optional
+        Decay of events to the snapshot (days); the learned model uses it
+        too. ``None``: events count fully.
+    horizon : float or pandas.Timedelta, default 0
+        How long before the outcome the snapshot is taken (days): the lead
+        time the score is meant to give.
+    contact, event, time, outcome, outcome_time : str
+        Column names.
+    pdo : float, default 20
+        Points that double the odds.
+    l2 : float, default 1
+        Ridge penalty on the per-type coefficients.
+
+    Returns
+    -------
+    ScoringModel
+        Whole points per event type seen in the log before the snapshots
+        (negative where an event type lowers the odds), with ``half_life``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from bbmkit import learn_event_points
+    >>> rng = np.random.default_rng(1)
+    >>> n = 2000
+    >>> demo = rng.random(n) < 0.3
+    >>> won = rng.random(n) < np.where(demo, 0.6, 0.1)
+    >>> events = pd.DataFrame({"contact_id": np.r_[np.arange(n), np.flatnonzero(demo)],
+    ...                        "event_type": ["visit"] * n + ["demo"] * int(demo.sum()),
+    ...                        "timestamp": 10.0})
+    >>> outcomes = pd.DataFrame({"contact_id": np.arange(n), "won": won, "closed_at": 40.0})
+    >>> model = learn_event_points(events, outcomes, horizon=20)
+    >>> model.points["demo"] > 50 > model.points["visit"]
+    True
+    """
+    from bbmkit.scoring import EventLog
+
+    table = check_frame(outcomes, name="outcomes")
+    for name, value in (("outcome", outcome), ("outcome_time", outcome_time)):
+        if not isinstance(value, str):
+            raise ValidationTypeError(f"{name} must be a column name (str), got {fmt(value)}")
+    log = EventLog.from_frame(events, contact=contact, event=event, time=time)
+    require_columns(table, [contact, outcome, outcome_time], name="outcomes")
+    ends_raw = table[outcome_time]
+    known = table[outcome].notna().to_numpy() & ends_raw.notna().to_numpy()
+    table = table[known]
+    if len(table) == 0:
+        raise ValidationError("outcomes has no row with both an outcome and its time")
+    won = as_bool_array(table[outcome], name=outcome)
+    if won.all() or not won.any():
+        raise ValidationError("outcomes must hold both won and lost rows to learn points")
+    ids = pd.Index(table[contact])
+    if not ids.is_unique:
+        raise ValidationError(f"outcomes lists an entity more than once (column {contact!r})")
+    clock = log._log.clock
+    ends_days = _outcome_days(table[outcome_time], outcome_time, clock)
+    lead = _days_of(horizon, "horizon", low=0.0)
+    life = None if half_life is None else _days_of(half_life, "half_life", low=0.0, strict=True)
+    penalty = check_number(l2, name="l2", low=0.0, low_inclusive=False)
+    scale = check_number(pdo, name="pdo", low=0.0, low_inclusive=False)
+
+    # every event of an entity with an outcome, decayed to that entity's snapshot
+    base = log._log
+    position = ids.get_indexer(base.contacts)  # contact code -> outcome row (-1: none)
+    row = position[base.contact_codes]
+    with_outcome = row >= 0
+    days = base.time_days
+    snapshot = ends_days - lead
+    age = snapshot[np.maximum(row, 0)] - days
+    used = with_outcome & (age >= 0)
+    types = log._event_types
+    with np.errstate(over="ignore"):  # a tiny half-life: every past event worth 0
+        weight = np.ones(int(used.sum())) if life is None else np.exp2(-age[used] / life)
+    n_types = len(types)
+    features = (
+        np.bincount(
+            row[used].astype(np.int64) * n_types + base.type_codes[used].astype(np.int64),
+            weights=weight,
+            minlength=len(ids) * n_types,
+        )
+        .reshape(len(ids), n_types)
+        .astype(np.float64)
+    )
+    seen = np.flatnonzero(features.any(axis=0))
+    if seen.size == 0:
+        raise ValidationError(
+            "no event counts at the snapshots (outcome time minus horizon): none happened "
+            "before them, or half_life decayed them all to 0"
+        )
+    _, beta = _fit_dense(features[:, seen], won.astype(np.float64), penalty)
+    points = np.round(beta * scale / math.log(2.0)) + 0.0
+    names = [str(t) for t in types[seen]]
+    return ScoringModel(dict(zip(names, points.tolist(), strict=True)), half_life=life)
+
+
+def _days_of(value: object, name: str, *, low: float, strict: bool = False) -> float:
+    if isinstance(value, pd.Timedelta | np.timedelta64):
+        value = pd.Timedelta(value) / pd.Timedelta(days=1)
+    return check_number(value, name=name, low=low, low_inclusive=not strict)
+
+
+def _outcome_days(column: pd.Series, name: str, clock: Any) -> npt.NDArray[np.float64]:
+    """Outcome times as the log's float days (datetimes in its zone, or days)."""
+    from bbmkit._validation import times_as_days
+
+    days, tz = times_as_days(column, name)
+    if clock.is_datetime != (tz is not False):
+        raise ValidationTypeError(
+            f"column {name!r} must hold the same kind of times as the event log "
+            f"({'datetimes' if clock.is_datetime else 'numbers of days'})"
+        )
+    if clock.is_datetime and (tz is None) != (clock.tz is None):
+        raise ValidationError(
+            f"column {name!r} and the event log's times must both be time-zone aware or both naive"
+        )
+    return days

@@ -94,6 +94,22 @@ def _validate_points_value(instance: Any, attribute: attrs.Attribute[Any], value
     check_number(value, name=attribute.name, context=f" for {instance._label()}")
 
 
+def _points_field() -> Any:
+    """An item's ``default`` or ``missing`` points: a finite number, 0 unless given."""
+    return attrs.field(
+        default=0.0, kw_only=True, converter=real_to_float, validator=_validate_points_value
+    )
+
+
+def _name_field() -> Any:
+    """An item's name: its column unless given."""
+    return attrs.field(
+        default=attrs.Factory(lambda self: self.column, takes_self=True),
+        kw_only=True,
+        validator=_validate_column,
+    )
+
+
 def _key(value: object, where: str) -> Value:
     if isinstance(value, np.generic):
         value = value.item()
@@ -139,17 +155,9 @@ class PointsFor:
 
     column: str = attrs.field(validator=_validate_column)
     points: tuple[tuple[Value, float], ...] = attrs.field(converter=_pairs_converter)
-    default: float = attrs.field(
-        default=0.0, kw_only=True, converter=real_to_float, validator=_validate_points_value
-    )
-    missing: float = attrs.field(
-        default=0.0, kw_only=True, converter=real_to_float, validator=_validate_points_value
-    )
-    name: str = attrs.field(
-        default=attrs.Factory(lambda self: self.column, takes_self=True),
-        kw_only=True,
-        validator=_validate_column,
-    )
+    default: float = _points_field()
+    missing: float = _points_field()
+    name: str = _name_field()
 
     def _label(self) -> str:
         return f"points_for({self.column!r})"
@@ -247,17 +255,9 @@ class PointsBetween:
     bands: tuple[tuple[float | None, float | None, float], ...] = attrs.field(
         converter=_bands_converter
     )
-    default: float = attrs.field(
-        default=0.0, kw_only=True, converter=real_to_float, validator=_validate_points_value
-    )
-    missing: float = attrs.field(
-        default=0.0, kw_only=True, converter=real_to_float, validator=_validate_points_value
-    )
-    name: str = attrs.field(
-        default=attrs.Factory(lambda self: self.column, takes_self=True),
-        kw_only=True,
-        validator=_validate_column,
-    )
+    default: float = _points_field()
+    missing: float = _points_field()
+    name: str = _name_field()
 
     def _label(self) -> str:
         return f"points_between({self.column!r})"
