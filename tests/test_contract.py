@@ -452,6 +452,20 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     # evaluation
     "roc_auc": (bk.roc_auc, {"score": SCORE, "outcome": OUTCOME}),
     "lift_table": (bk.lift_table, {"score": SCORE, "outcome": OUTCOME, "bins": 2}),
+    "score_report": (
+        bk.score_report,
+        {
+            "scores": {"s": SCORE, "p": SCORE.clip(0, 1)},
+            "outcome": OUTCOME,
+            "bins": 2,
+            "capacity": 2.0,
+            "probabilities": ["p"],
+        },
+    ),
+    "time_split": (
+        bk.time_split,
+        {"frame": DEALS, "time": "opened_at", "at": None, "test_share": 0.25},
+    ),
     "precision_at_k": (bk.precision_at_k, {"score": SCORE, "outcome": OUTCOME, "k": [1, 3]}),
     "capacity_threshold": (
         bk.capacity_threshold,
@@ -561,6 +575,8 @@ def _public_names() -> set[str]:
 # results of these have no fields to check; plain data classes need a field to vary
 _RESULT_CLASSES = {
     "AbsorbingChain",
+    "ScoreReport",
+    "TimeSplit",
     "CapacityThreshold",
     "Concentration",
     "ProfileSuggestion",

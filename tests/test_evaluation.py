@@ -193,3 +193,83 @@ def test_lift_table_keeps_tied_scores_together() -> None:
     assert np.isnan(everything_tied.loc[2, "rate"])
     with pytest.raises(ValidationError, match="ties must be one of"):
         lift_table(scores, [0] * 6, bins=2, ties="first")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# time split and score report
+
+
+def test_time_split_cuts_by_time_not_by_row() -> None:
+    from bbmkit import time_split
+
+    leads = pd.DataFrame(
+        {"created": pd.to_datetime(["2026-03-01", "2026-01-01", "2026-04-01", "2026-02-01"])},
+        index=list("abcd"),
+    )
+    split = time_split(leads, "created")  # a quarter of the rows at or after the cut
+    assert split.at == pd.Timestamp("2026-04-01")
+    assert split.test.index.tolist() == ["c"]
+    assert split.train.index.tolist() == ["a", "b", "d"]
+    half = time_split(leads, "created", at="2026-02-15")
+    assert half.train.index.tolist() == ["b", "d"]
+    assert len(half.train) + len(half.test) == len(leads)  # no row lost
+    numeric = time_split(pd.DataFrame({"day": [5.0, 1.0, 3.0]}), "day", at=3)
+    assert numeric.test["day"].tolist() == [5.0, 3.0]
+    with pytest.raises(ValidationError, match="leaves one side empty"):
+        time_split(leads, "created", at="2030-01-01")
+    with pytest.raises(ValidationError, match="missing"):
+        time_split(pd.DataFrame({"t": [1.0, None, 3.0]}), "t")
+    with pytest.raises(ValidationError, match="test_share"):
+        time_split(leads, "created", test_share=1.0)
+    with pytest.raises(ValidationTypeError, match="datetimes or numbers"):
+        time_split(pd.DataFrame({"t": ["x", "y"]}), "t")
+    with pytest.raises(ValidationError, match="at least 2 rows"):
+        time_split(leads.iloc[:1], "created")
+    with pytest.raises(ValidationError, match="'nope'"):
+        time_split(leads, "nope")
+
+
+def test_score_report_compares_scores_on_the_same_rows() -> None:
+    from bbmkit import score_report
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    won = pd.Series(rng.random(n) < 0.2, index=[f"r{i}" for i in range(n)])
+    good = won * 1.0 + rng.normal(0, 0.8, n)
+    probability = pd.Series(1 / (1 + np.exp(-(good - 0.5) * 2)), index=won.index)
+    report = score_report(
+        {"good": good, "noise": pd.Series(rng.random(n), index=won.index), "p": probability},
+        won,
+        bins=5,
+        capacity=100,
+        probabilities=["p"],
+    )
+    summary = report.summary
+    assert summary.index.tolist() == ["good", "noise", "p"]
+    assert summary.loc["good", "auc"] == pytest.approx(roc_auc(good, won))
+    assert summary.loc["good", "auc"] > 0.7 > summary.loc["noise", "auc"]
+    assert summary.loc["good", "positives"] == won.sum()
+    assert report.lift.loc["good"]["n"].sum() == n
+    assert report.calibration.index.get_level_values("score").unique().tolist() == ["p"]
+    calibration = report.calibration.loc["p"]
+    assert calibration["n"].sum() == n
+    # the bins go from the highest predictions down, and observed rates follow them
+    assert calibration["mean_predicted"].is_monotonic_decreasing
+    assert calibration["observed"].iloc[0] > calibration["observed"].iloc[-1]
+    one = score_report(good, won, bins=5)
+    assert one.summary.index.tolist() == ["score"]
+    assert one.calibration.empty
+
+
+def test_score_report_invalid_input() -> None:
+    from bbmkit import score_report
+
+    won = [True, False, True, False]
+    with pytest.raises(ValidationError, match="not in scores"):
+        score_report({"a": [1, 2, 3, 4]}, won, probabilities=["b"], bins=2)
+    with pytest.raises(ValidationError, match=r"not in \[0, 1\]"):
+        score_report({"a": [1, 2, 3, 4]}, won, probabilities=["a"], bins=2)
+    with pytest.raises(ValidationError, match="must not be empty"):
+        score_report({}, won)
+    with pytest.raises(ValidationError, match="bins"):
+        score_report([1, 2, 3, 4], won, bins=9)

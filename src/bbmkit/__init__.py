@@ -50,11 +50,15 @@ from bbmkit.balance import (
 )
 from bbmkit.evaluation import (
     CapacityThreshold,
+    ScoreReport,
+    TimeSplit,
     capacity_threshold,
     lift_table,
     log_odds_weights,
     precision_at_k,
     roc_auc,
+    score_report,
+    time_split,
 )
 from bbmkit.funnel import (
     CUSTOMER_JOURNEY,
@@ -131,7 +135,9 @@ __all__ = [
     "RankStability",
     "RebalancePlan",
     "Rule",
+    "ScoreReport",
     "ScoringModel",
+    "TimeSplit",
     "Total",
     "ValidationError",
     "ValidationTypeError",
@@ -180,10 +186,12 @@ __all__ = [
     "roc_auc",
     "rollup",
     "rule_from_dict",
+    "score_report",
     "scorecard",
     "stage_log",
     "stage_transitions",
     "suggest_profile",
     "swap_weights",
+    "time_split",
     "total",
 ]

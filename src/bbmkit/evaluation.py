@@ -14,6 +14,7 @@ from scipy import stats
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._kernels import group_count
+from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
     as_bool_array,
     as_series,
@@ -21,17 +22,25 @@ from bbmkit._validation import (
     check_in_choices,
     check_int,
     check_list,
+    check_no_missing,
     check_number,
+    check_timestamp,
+    fmt,
     paired,
+    require_columns,
 )
 
 __all__ = [
     "CapacityThreshold",
+    "ScoreReport",
+    "TimeSplit",
     "capacity_threshold",
     "lift_table",
     "log_odds_weights",
     "precision_at_k",
     "roc_auc",
+    "score_report",
+    "time_split",
 ]
 
 
@@ -94,6 +103,25 @@ def _order(values: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     return np.argsort(-values, kind="stable")
 
 
+def _bins(
+    values: npt.NDArray[np.float64], k: int, ties: str
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Rows by score (highest first) and the bin (0 = highest) of each sorted position."""
+    n = values.size
+    order = _order(values)
+    bin_of_row = (np.arange(n) * k) // n  # position -> bin, equal sizes
+    if ties == "together" and n:
+        # a block of equal scores goes to the bin of its middle position
+        sorted_values = values[order]
+        first = np.ones(n, dtype=bool)
+        first[1:] = sorted_values[1:] != sorted_values[:-1]
+        starts = np.flatnonzero(first)
+        ends = np.append(starts[1:], n) - 1
+        middle_bin = (((starts + ends) // 2) * k) // n
+        bin_of_row = np.repeat(middle_bin, ends - starts + 1)
+    return order, bin_of_row.astype(np.intp)
+
+
 def lift_table(
     score: pd.Series | npt.ArrayLike,
     outcome: pd.Series | npt.ArrayLike,
@@ -149,18 +177,7 @@ def lift_table(
     if k > n:
         raise ValidationError(f"bins must be at most the number of rows ({n}), got {k}")
     mode = check_in_choices(ties, name="ties", choices=("together", "split"))
-    order = _order(values)
-    bin_of_row = (np.arange(n) * k) // n  # position -> bin, equal sizes
-    if mode == "together" and n:
-        # a block of equal scores goes to the bin of its middle position
-        sorted_values = values[order]
-        first = np.ones(n, dtype=bool)
-        first[1:] = sorted_values[1:] != sorted_values[:-1]
-        starts = np.flatnonzero(first)
-        ends = np.append(starts[1:], n) - 1
-        middle_bin = (((starts + ends) // 2) * k) // n
-        bin_of_row = np.repeat(middle_bin, ends - starts + 1)
-    codes = bin_of_row.astype(np.intp)
+    order, codes = _bins(values, k, mode)
     size = group_count(codes, k)
     positives = group_count(codes, k, won[order])
     sorted_scores = values[order]
@@ -406,3 +423,239 @@ def log_odds_weights(
     table["points"] = np.round(table["weight"] * points_per)
     table = table.sort_values("weight", ascending=False, kind="stable")
     return table.set_index(["column", "value"])
+
+
+# --------------------------------------------------------------------------
+# honest evaluation: split by time, judge on the later rows
+
+
+@attrs.frozen(repr=False)
+class TimeSplit(TablesRepr):
+    """Result of :func:`time_split`: the earlier rows to learn from, the later ones to judge on.
+
+    Attributes
+    ----------
+    train, test : pandas.DataFrame
+        Rows before ``at``, and rows at or after it (in the frame's order).
+    at : Timestamp or float
+        The cut.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import time_split
+    >>> split = time_split(pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0]}), "t", at=3.0)
+    >>> len(split.train), len(split.test)
+    (2, 2)
+    """
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    at: Any
+
+
+def time_split(
+    frame: pd.DataFrame, time: str, *, at: object = None, test_share: float = 0.25
+) -> TimeSplit:
+    """Split rows by time: learn on the past, judge on what came after.
+
+    A random split lets a model learn from leads newer than the ones it is
+    judged on (and from campaigns, prices and markets of that time); a cut
+    in time does not.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with a time column (datetimes or numbers).
+    time : str
+        The column (e.g. the lead's creation date). Missing times are an
+        error: a row without a time belongs to neither side.
+    at : timestamp-like or float, optional
+        The cut: rows before it train, rows at or after it test. Default:
+        the time with ``test_share`` of the rows at or after it.
+    test_share : float, default 0.25
+        Share of rows to judge on when ``at`` is not given (in (0, 1)).
+
+    Returns
+    -------
+    TimeSplit
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import time_split
+    >>> leads = pd.DataFrame({"created": pd.date_range("2026-01-01", periods=8, freq="MS")})
+    >>> split = time_split(leads, "created")
+    >>> split.at, len(split.train), len(split.test)
+    (Timestamp('2026-07-01 00:00:00'), 6, 2)
+    """
+    data = check_frame(frame, name="frame")
+    if not isinstance(time, str):
+        raise ValidationTypeError(f"time must be a column name (str), got {fmt(time)}")
+    require_columns(data, [time], name="frame")
+    column = data[time]
+    check_no_missing(column, time)
+    is_datetime = pd.api.types.is_datetime64_any_dtype(column.dtype)
+    if not is_datetime and (
+        not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype)
+    ):
+        raise ValidationTypeError(
+            f"column {time!r} must hold datetimes or numbers, got dtype {column.dtype}"
+        )
+    if len(data) < 2:
+        raise ValidationError(f"frame needs at least 2 rows to split, got {len(data)}")
+    if at is None:
+        share = check_number(
+            test_share,
+            name="test_share",
+            low=0.0,
+            high=1.0,
+            low_inclusive=False,
+            high_inclusive=False,
+        )
+        ordered = column.sort_values(kind="stable")
+        cut = ordered.iloc[min(len(data) - 1, int(np.floor(len(data) * (1.0 - share))))]
+    elif is_datetime:
+        cut = check_timestamp(at, name="at", tz=column.dt.tz, data=f"column {time!r}")
+    else:
+        cut = check_number(at, name="at")
+    later = (column >= cut).to_numpy()
+    if later.all() or not later.any():
+        raise ValidationError(
+            f"at={fmt(cut)} leaves one side empty: column {time!r} runs from "
+            f"{fmt(column.min())} to {fmt(column.max())}"
+        )
+    return TimeSplit(data[~later], data[later], cut)
+
+
+@attrs.frozen(repr=False)
+class ScoreReport(TablesRepr):
+    """Result of :func:`score_report`: how well scores separate won from lost.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per score: ``n``, ``positives``, ``auc``, ``top_lift``
+        (the first bin's lift) and, with ``capacity``, the threshold and
+        the conversion above it.
+    lift : pandas.DataFrame
+        :func:`lift_table` of every score, indexed by (score, bin).
+    calibration : pandas.DataFrame
+        For the scores given as ``probabilities``: per bin the mean
+        predicted probability and the observed rate, indexed by (score, bin).
+
+    Examples
+    --------
+    >>> from bbmkit import score_report
+    >>> report = score_report({"fit": [0.9, 0.2, 0.8, 0.1]}, [1, 0, 1, 0], bins=2)
+    >>> report.summary["auc"].tolist()
+    [1.0]
+    """
+
+    summary: pd.DataFrame
+    lift: pd.DataFrame
+    calibration: pd.DataFrame
+
+
+def score_report(
+    scores: Any,
+    outcome: pd.Series | npt.ArrayLike,
+    *,
+    bins: int = 10,
+    capacity: float | None = None,
+    probabilities: Sequence[str] = (),
+) -> ScoreReport:
+    """One report of several scores on the same held-out rows: AUC, lift, calibration, capacity.
+
+    Parameters
+    ----------
+    scores : Series, array or mapping of name to Series/array
+        The scores to compare (e.g. learned points and a hand-made
+        profile's fit); each is paired with ``outcome`` by label.
+    outcome : Series or array of bool
+        Won or not, per row.
+    bins : int, default 10
+        Bins of the lift and calibration tables (tied scores stay together).
+    capacity : float, optional
+        Handovers sales can take (over the rows given): adds the threshold
+        of each score and the conversion above it.
+    probabilities : sequence of str
+        Names of scores that are probabilities (e.g.
+        :meth:`PointsTable.probability`): they get a calibration table.
+
+    Returns
+    -------
+    ScoreReport
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bbmkit import score_report
+    >>> won = pd.Series([1, 0, 1, 0, 0, 1], index=list("abcdef")).astype(bool)
+    >>> report = score_report({"points": pd.Series([90, 20, 70, 40, 10, 60], index=list("abcdef")),
+    ...                        "coin": pd.Series([1, 2, 3, 4, 5, 6], index=list("abcdef"))},
+    ...                       won, bins=2, capacity=3)
+    >>> report.summary[["auc", "top_lift", "threshold"]].round(2)
+             auc  top_lift  threshold
+    score
+    points  1.00      2.00       60.0
+    coin    0.44      0.67        4.0
+    """
+    named = dict(scores) if isinstance(scores, dict) else {"score": scores}
+    if not named:
+        raise ValidationError("scores must not be empty")
+    for name in named:
+        if not isinstance(name, str):
+            raise ValidationTypeError(f"scores names must be strings, got {fmt(name)}")
+    wanted = check_list(probabilities, name="probabilities")
+    for name in wanted:
+        if not isinstance(name, str):
+            raise ValidationTypeError(f"probabilities must be score names (str), got {fmt(name)}")
+    unknown = [p for p in wanted if p not in named]
+    if unknown:
+        raise ValidationError(f"probabilities names {fmt(unknown[0])}, which is not in scores")
+    k = check_int(bins, name="bins", low=1)
+    rows, lifts, calibrations = [], [], []
+    for name, score in named.items():  # a loop over scores
+        table = lift_table(score, outcome, bins=k)
+        values, won = _scored(score, outcome)
+        row: dict[str, Any] = {
+            "score": name,
+            "n": values.size,
+            "positives": int(won.sum()),
+            "auc": roc_auc(score, outcome),
+            "top_lift": float(table["lift"].iloc[0]),
+        }
+        if capacity is not None:
+            result = capacity_threshold(score, outcome, capacity=capacity)
+            row.update(threshold=result.threshold, conversion=result.conversion)
+        rows.append(row)
+        lifts.append(table.assign(score=name).set_index("score", append=True).swaplevel())
+        if name in wanted:
+            if ((values < 0) | (values > 1)).any():
+                raise ValidationError(
+                    f"scores[{name!r}] is named in probabilities but is not in [0, 1]"
+                )
+            order, codes = _bins(values, k, "together")
+            size = group_count(codes, k)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                predicted = np.bincount(codes, weights=values[order], minlength=k) / size
+                observed = group_count(codes, k, won[order]) / size
+            calibrations.append(
+                pd.DataFrame(
+                    {"n": size, "mean_predicted": predicted, "observed": observed},
+                    index=pd.MultiIndex.from_product(
+                        [[name], range(1, k + 1)], names=["score", "bin"]
+                    ),
+                )
+            )
+    summary = pd.DataFrame(rows).set_index("score")
+    calibration = (
+        pd.concat(calibrations)
+        if calibrations
+        else pd.DataFrame(
+            {"n": [], "mean_predicted": [], "observed": []},
+            index=pd.MultiIndex.from_arrays([[], []], names=["score", "bin"]),
+        )
+    )
+    return ScoreReport(summary, pd.concat(lifts), calibration)
