@@ -79,7 +79,11 @@ def test_many_categories_and_other_kinds_are_skipped() -> None:
         }
     )
     s = suggest_profile(frame, value="v", max_categories=5)
-    assert list(s.evidence.index) == ["seg"]
+    assert list(s.evidence.index) == ["id", "when", "seg"]  # every examined column, and why
+    assert s.evidence["selected"].tolist() == [False, False, True]
+    assert "max_categories" in s.evidence.loc["id", "reason"]
+    assert "not profile material" in s.evidence.loc["when", "reason"]
+    assert s.evidence.loc["seg", "reason"] == "kept"
 
 
 def test_suggested_profile_is_usable(customers: pd.DataFrame) -> None:
@@ -131,3 +135,54 @@ def test_invalid_frames(customers: pd.DataFrame) -> None:
         suggest_profile(customers.iloc[:0], value="ltv")
     with pytest.raises(ValidationTypeError, match="customers must be a pandas DataFrame"):
         suggest_profile([1, 2], value="ltv")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# outcome mode
+
+
+def _leads(n: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    seconds = rng.exponential(200, n)
+    source = rng.choice(["ads", "seminar", "referral"], n, p=[0.6, 0.3, 0.1]).astype(object)
+    source[:3] = "billboard"  # three leads, all converted below
+    frame = pd.DataFrame({"seconds": seconds, "source": source, "noise": rng.normal(size=n)})
+    p = np.where(seconds >= 500, 0.5, 0.08) * np.where(source == "referral", 2.0, 1.0)
+    won = pd.Series(rng.random(n) < np.minimum(p, 1.0), name="won")
+    won.iloc[:3] = True
+    return frame, won
+
+
+def test_outcome_mode_finds_one_sided_numeric_rules_and_ignores_thin_categories() -> None:
+    frame, won = _leads()
+    s = suggest_profile(frame, outcome=won)
+    rules = {c.column: c for c in s.profile.criteria}
+    assert rules["seconds"].kind == "at_least"
+    assert 300 <= rules["seconds"].value <= 700  # near the true 500
+    assert rules["source"].values == ("referral",)  # "billboard" has 3 rows: no evidence
+    assert "min_count" in s.evidence.loc["source", "reason"]
+    assert not s.evidence.loc["noise", "selected"]
+    assert s.n_top == int(won.sum())
+    assert np.isnan(s.cutoff)
+    # the outcome as a column, and with a smaller min_count the thin category returns
+    s2 = suggest_profile(frame.assign(won=won), outcome="won", min_count=3)
+    assert "billboard" in s2.profile.criteria[1].values
+    # the profile ranks held-out leads better than the value-style central range
+    from bbmkit import roc_auc
+
+    test_frame, test_won = _leads(seed=1)
+    assert roc_auc(s.profile.fit(test_frame), test_won) > 0.6
+
+
+def test_outcome_mode_invalid() -> None:
+    frame, won = _leads(200)
+    with pytest.raises(ValidationError, match="exactly one"):
+        suggest_profile(frame)
+    with pytest.raises(ValidationError, match="exactly one"):
+        suggest_profile(frame.assign(v=1.0), value="v", outcome=won)
+    with pytest.raises(ValidationError, match="both won and lost"):
+        suggest_profile(frame, outcome=pd.Series(True, index=frame.index))
+    with pytest.raises(ValidationError, match="different indexes"):
+        suggest_profile(frame, outcome=won.set_axis(won.index + 1))
+    with pytest.raises(ValidationError, match="min_count"):
+        suggest_profile(frame, outcome=won, min_count=0)

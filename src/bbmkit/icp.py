@@ -30,12 +30,15 @@ from bbmkit._kernels import (
 )
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
+    as_bool_array,
     check_frame,
+    check_int,
     check_list,
     check_number,
     check_rate,
     finite_weights,
     fmt,
+    paired,
     real_to_float,
 )
 from bbmkit._validation import require_columns as _require_columns
@@ -1014,7 +1017,9 @@ def _text_like(series: pd.Series) -> bool:
 def suggest_profile(
     customers: pd.DataFrame,
     *,
-    value: str,
+    value: str | None = None,
+    outcome: str | pd.Series | npt.ArrayLike | None = None,
+    min_count: int | None = None,
     top: float = 0.25,
     columns: Iterable[str] | None = None,
     min_lift: float = 1.2,
@@ -1029,7 +1034,8 @@ def suggest_profile(
     evidence before trusting a rule.
 
     Method: the *top* customers are the ``top`` share with the highest
-    ``value`` (e.g. LTV or deal value; ties at the cut-off are all included).
+    ``value`` (e.g. LTV or deal value; ties at the cut-off are all included),
+    or, with ``outcome``, the won (converted) rows among all leads or deals.
     For each text, categorical or boolean column, the categories whose share
     among top customers is at least ``min_lift`` times their share among all
     customers become a :func:`one_of` rule. For each numeric column, the
@@ -1039,14 +1045,30 @@ def suggest_profile(
     of top customers it matches divided by the share of all customers it
     matches — is at least ``min_lift``, and its weight is that lift (rounded
     to two decimals). Missing values never match and count in every share's
-    denominator.
+    denominator. Categories with fewer than ``min_count`` rows are never
+    proposed: one lead is no evidence.
+
+    With ``outcome``, a numeric column may also yield a one-sided rule
+    (:func:`at_least` or :func:`at_most` at a decile of the column): of the
+    central range and the one-sided rules, the one whose share of won rows
+    most exceeds its share of all rows is the candidate (at least
+    ``min_count`` won rows must match it, and a one-sided rule must beat
+    chance by three standard errors: many bounds are tried), so "at least
+    500 seconds on the site" is found where a central range would blur it.
 
     Parameters
     ----------
     customers : pandas.DataFrame
         One row per customer with firmographic columns and a value column.
-    value : str
+    value : str, optional
         Numeric column ranking the customers (no missing values).
+    outcome : str, Series or array of bool, optional
+        Instead of ``value``: won (converted) or not per row, a column name
+        or values paired with the rows (a Series by label). Exactly one of
+        ``value`` and ``outcome``.
+    min_count : int, optional
+        Fewest rows a category needs to be proposed. Default 10 with
+        ``outcome``, 1 with ``value`` (a handful of best customers).
     top : float, default 0.25
         Share of customers regarded as the best (the top quartile), in (0, 1).
     columns : iterable of str, optional
@@ -1063,7 +1085,8 @@ def suggest_profile(
     Returns
     -------
     ProfileSuggestion
-        ``.profile`` and ``.evidence``.
+        ``.profile`` and ``.evidence`` (one row per examined column, with
+        ``reason``: why its rule was kept, or why there is none).
 
     Raises
     ------
@@ -1091,7 +1114,15 @@ def suggest_profile(
     employees        1.0       0.250  4.000000
     """
     frame = check_frame(customers, name="customers")
-    _require_columns(frame, [value], name="customers")
+    if (value is None) == (outcome is None):
+        raise ValidationError("give value (a column ranking customers) or outcome, exactly one")
+    if value is not None:
+        _require_columns(frame, [value], name="customers")
+    least = check_int(
+        (10 if outcome is not None else 1) if min_count is None else min_count,
+        name="min_count",
+        low=1,
+    )
     top = check_number(
         top, name="top", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
     )
@@ -1105,33 +1136,21 @@ def suggest_profile(
         raise ValidationError(f"max_categories must be an integer >= 1, got {fmt(max_categories)}")
     check_rate(threshold, name="threshold")
 
+    label = value if value is not None else outcome if isinstance(outcome, str) else None
     names = (
-        [c for c in frame.columns if c != value]
+        [c for c in frame.columns if c != label]
         if columns is None
         else check_list(columns, name="columns")
     )
     _require_columns(frame, names, name="customers")
-    if value in names:
-        raise ValidationError(f"columns must not include the value column {value!r}")
-
-    ranking = frame[value]
-    if not pd.api.types.is_numeric_dtype(ranking.dtype) or pd.api.types.is_bool_dtype(
-        ranking.dtype
-    ):
-        raise ValidationTypeError(f"column {value!r} must be numeric, has dtype {ranking.dtype}")
-    scores = ranking.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isnan(scores).any():
+    if label is not None and label in names:
         raise ValidationError(
-            f"column {value!r} has {int(np.isnan(scores).sum())} missing value(s); "
-            "customers without a value cannot be ranked"
+            f"columns must not include the value column {label!r} (it ranks the rows)"
         )
-    n = scores.size
-    if n < 2:
-        raise ValidationError(f"customers needs at least 2 rows to compare, got {n}")
-
-    n_top = max(1, math.ceil(top * n))
-    cutoff = float(np.sort(scores)[n - n_top])
-    is_top = scores >= cutoff
+    if outcome is not None:
+        is_top, cutoff = _outcome_rows(frame, outcome), math.nan
+    else:
+        is_top, cutoff = _top_rows(frame, str(value), top)
     n_top = int(is_top.sum())
 
     rows: list[dict[str, Any]] = []
@@ -1139,13 +1158,32 @@ def suggest_profile(
     for column in names:
         series = frame[column]
         candidate: Criterion | None
+        reason = ""
         if _text_like(series):
-            candidate = _suggest_categories(series, is_top, str(column), min_lift, max_categories)
+            candidate, reason = _suggest_categories(
+                series, is_top, str(column), min_lift, max_categories, least
+            )
         elif pd.api.types.is_numeric_dtype(series.dtype):
-            candidate = _suggest_range(series, is_top, str(column), coverage)
+            if outcome is not None:
+                candidate = _suggest_bound(series, is_top, str(column), coverage, least)
+            else:
+                candidate = _suggest_range(series, is_top, str(column), coverage)
+            reason = "" if candidate is not None else "no known value among the top rows"
         else:
-            candidate = None  # datetimes and other kinds are not profile material
+            candidate, reason = None, f"dtype {series.dtype} is not profile material"
         if candidate is None:
+            rows.append(
+                {
+                    "column": column,
+                    "kind": None,
+                    "rule": None,
+                    "top_share": np.nan,
+                    "base_share": np.nan,
+                    "lift": np.nan,
+                    "selected": False,
+                    "reason": reason,
+                }
+            )
             continue
         matched = candidate._mask(series)
         top_share = matched[is_top].mean()
@@ -1164,15 +1202,18 @@ def suggest_profile(
                 "base_share": base_share,
                 "lift": lift,
                 "selected": keep,
+                "reason": (reason + "; " if reason else "")
+                + ("kept" if keep else f"lift below min_lift={min_lift:g}"),
             }
         )
     evidence = pd.DataFrame(
-        rows, columns=["column", "kind", "rule", "top_share", "base_share", "lift", "selected"]
+        rows,
+        columns=["column", "kind", "rule", "top_share", "base_share", "lift", "selected", "reason"],
     ).set_index("column")
     evidence.index.name = None
     if not selected:
         raise ValidationError(
-            f"no column separates the top {n_top} customers from the rest with lift >= "
+            f"no column separates the top {n_top} rows from the rest with lift >= "
             f"{min_lift:g} (examined: {', '.join(map(str, names)) or 'none'}); "
             "lower min_lift or examine other columns"
         )
@@ -1184,26 +1225,105 @@ def suggest_profile(
     )
 
 
+def _outcome_rows(frame: pd.DataFrame, outcome: object) -> npt.NDArray[np.bool_]:
+    if isinstance(outcome, str):
+        _require_columns(frame, [outcome], name="customers")
+        flags: object = frame[outcome]
+    else:
+        _, flags = paired(frame, outcome, names=("customers", "outcome"))
+    won = as_bool_array(flags, name="outcome")
+    if won.shape[0] != len(frame):
+        raise ValidationError(
+            f"outcome must have one value per row of customers ({len(frame)}), got {won.shape[0]}"
+        )
+    if won.all() or not won.any():
+        raise ValidationError("outcome must hold both won and lost rows to compare them")
+    return won
+
+
+def _top_rows(frame: pd.DataFrame, value: str, top: float) -> tuple[npt.NDArray[np.bool_], float]:
+    ranking = frame[value]
+    if not pd.api.types.is_numeric_dtype(ranking.dtype) or pd.api.types.is_bool_dtype(
+        ranking.dtype
+    ):
+        raise ValidationTypeError(f"column {value!r} must be numeric, has dtype {ranking.dtype}")
+    scores = ranking.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isnan(scores).any():
+        raise ValidationError(
+            f"column {value!r} has {int(np.isnan(scores).sum())} missing value(s); "
+            "customers without a value cannot be ranked"
+        )
+    n = scores.size
+    if n < 2:
+        raise ValidationError(f"customers needs at least 2 rows to compare, got {n}")
+
+    n_top = max(1, math.ceil(top * n))
+    cutoff = float(np.sort(scores)[n - n_top])
+    return scores >= cutoff, cutoff
+
+
 def _suggest_categories(
     series: pd.Series,
     is_top: npt.NDArray[np.bool_],
     column: str,
     min_lift: float,
     max_categories: int,
-) -> Criterion | None:
+    min_count: int,
+) -> tuple[Criterion | None, str]:
+    """The categories over-represented among the top rows, and why (or why none)."""
     observed = series.value_counts(dropna=True, sort=False)
     observed = observed[observed > 0]
-    if observed.empty or len(observed) > max_categories:
-        return None
+    if observed.empty:
+        return None, "no known value"
+    if len(observed) > max_categories:
+        return None, f"{len(observed)} distinct values (> max_categories={max_categories})"
     top_counts = (
         series[is_top].value_counts(dropna=True, sort=False).reindex(observed.index, fill_value=0)
     )
     lift = (top_counts / is_top.sum()) / (observed / len(series))
-    over = lift[lift >= min_lift].sort_values(ascending=False, kind="stable")
+    backed = observed >= min_count
+    over = lift[(lift >= min_lift) & backed].sort_values(ascending=False, kind="stable")
+    thin = int(((lift >= min_lift) & ~backed).sum())
+    note = f"{thin} value(s) with fewer than min_count={min_count} rows left out" if thin else ""
     if over.empty:
-        return None
+        return None, note or f"no value with lift >= min_lift={min_lift:g}"
     values = [_scalar(v) for v in over.index]
-    return OneOf(column, tuple(values))
+    return OneOf(column, tuple(values)), note
+
+
+def _suggest_bound(
+    series: pd.Series,
+    is_top: npt.NDArray[np.bool_],
+    column: str,
+    coverage: float,
+    min_count: int,
+) -> Criterion | None:
+    """Of the central range and one-sided bounds at deciles, the one that best separates."""
+    x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    known = x[~np.isnan(x)]
+    central = _suggest_range(series, is_top, column, coverage)
+    if central is None:
+        return None
+    candidates: list[Criterion] = [central]
+    for q in np.unique(np.quantile(known, np.arange(1, 10) / 10)):  # a loop over deciles
+        edge = float(q)
+        candidates.append(AtLeast(column, _round_sig(edge, math.floor)))
+        candidates.append(AtMost(column, _round_sig(edge, math.ceil)))
+    best, best_gap = central, -math.inf
+    n_top = int(is_top.sum())
+    for candidate in candidates:
+        matched = candidate._mask(series)
+        if int(matched[is_top].sum()) < min_count:
+            continue
+        base = float(matched.mean())
+        gap = float(matched[is_top].mean()) - base
+        # eighteen bounds are tried: one wins only by more than chance (3 standard errors)
+        noise = 3.0 * math.sqrt(base * (1.0 - base) / n_top)
+        if candidate is not central and gap <= noise:
+            continue
+        if gap > best_gap:
+            best, best_gap = candidate, gap
+    return best
 
 
 def _suggest_range(
