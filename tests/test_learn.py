@@ -281,3 +281,9 @@ def test_event_points_invalid_input() -> None:
         learn_event_points(events, outcomes, half_life=0)
     with pytest.raises(ValidationError, match="no row with both"):
         learn_event_points(events, outcomes.assign(won=None))
+
+
+def test_learned_event_model_round_trips_as_json() -> None:
+    events, outcomes = _events_and_outcomes(seed=6)
+    model = learn_event_points(events, outcomes, horizon=30, half_life=10)
+    assert from_json(to_json(model)) == model
