@@ -14,7 +14,7 @@ from bbmkit import (
     one_of,
     total,
 )
-from bbmkit.serialize import from_dict, from_json, from_toml, to_dict, to_json
+from bbmkit.serialize import FORMAT_VERSION, from_dict, from_json, from_toml, to_dict, to_json
 
 MODELS = [
     ICPProfile(
@@ -61,7 +61,32 @@ web_visit = 30
         'type = "rule"\nkind = "any_of"\nrules = [{kind = "any_contact", at_least = 100}, {kind = "contacts", at_least = 60, count = 3}]\n'
     )
     assert from_toml(path) == any_contact(at_least=100) | contacts(at_least=60, count=3)
-    assert from_toml(str(path)) == from_toml(path)
+    # a string is TOML text, never a file name: a request body cannot make bbmkit read a file
+    secret = tmp_path / "secret.toml"
+    secret.write_text('type = "funnel"\nstages = ["a", "b"]\nrates = ["hunter2"]\n')
+    with pytest.raises(ValidationError, match=r"pass a pathlib\.Path") as caught:
+        from_toml(str(secret))
+    assert "hunter2" not in str(caught.value)
+
+
+def test_documents_carry_a_version_name_and_description() -> None:
+    funnel = Funnel(["lead", "sql"], [0.25])
+    document = to_dict(funnel)
+    assert document["version"] == FORMAT_VERSION == 1
+    assert from_dict(document) == funnel
+    unversioned = {k: v for k, v in document.items() if k != "version"}
+    assert from_dict(unversioned) == funnel  # documents written before versions
+    named = {**document, "name": "Q3 funnel", "description": "the plan agreed with sales"}
+    assert from_dict(named) == funnel
+    with pytest.raises(ValidationError, match="newer than this bbmkit reads"):
+        from_dict({**document, "version": FORMAT_VERSION + 1})
+    for bad in (0, "1", True, 1.5):
+        with pytest.raises(ValidationError, match="'version' must be an integer"):
+            from_dict({**document, "version": bad})
+    with pytest.raises(ValidationError, match="'name' must be text of at most 200"):
+        from_dict({**document, "name": "x" * 201})
+    with pytest.raises(ValidationError, match="'description'"):
+        from_dict({**document, "description": 5})
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ same codes and the same sorted labels.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from typing import Any
@@ -394,6 +395,16 @@ def _keys_fit_on_a_sample(
     return string_keys(sample) is not None
 
 
+@functools.cache
+def optional_pyarrow() -> Any:
+    """pyarrow if it is installed, else ``None``: probed once (a failed import is not cached)."""
+    try:
+        import pyarrow
+    except ImportError:  # pragma: no cover - exercised only without the interop extra
+        return None
+    return pyarrow
+
+
 def _large_string_id() -> int:
     import pyarrow as pa
 
@@ -408,9 +419,8 @@ def _arrow_strings(values: Any) -> Any:
     )
     if not is_str or len(values) == 0:
         return None
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pandas' python-backed strings are hashed
+    pa = optional_pyarrow()
+    if pa is None:  # pragma: no cover - pandas' python-backed strings are hashed
         return None
     try:
         arr = pa.array(values.array if isinstance(values, pd.Index | pd.Series) else values)

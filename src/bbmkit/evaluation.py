@@ -9,7 +9,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from bbmkit._convert import factorize
 from bbmkit._exceptions import ValidationError, ValidationTypeError
@@ -92,6 +91,8 @@ def roc_auc(score: pd.Series | npt.ArrayLike, outcome: pd.Series | npt.ArrayLike
     0.75
     """
     values, won = _scored(score, outcome)
+    from scipy import stats  # here: importing bbmkit does not load scipy.stats
+
     ranks = stats.rankdata(values)  # average ranks: ties count one half
     n_pos = int(won.sum())
     n_neg = won.size - n_pos

@@ -24,7 +24,24 @@ from bbmkit.icp import ICPProfile
 from bbmkit.points import PointsTable
 from bbmkit.scoring import ScoringModel
 
-__all__ = ["Model", "from_dict", "from_json", "from_toml", "to_dict", "to_json"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Model",
+    "from_dict",
+    "from_json",
+    "from_toml",
+    "to_dict",
+    "to_json",
+]
+
+#: The version of the document format this bbmkit writes (``"version"`` in every document).
+FORMAT_VERSION = 1
+
+# version -> function turning a document body of that version into one of the next;
+# a document without "version" is version 1 (the format before versions were written)
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+_NAME_LIMIT, _DESCRIPTION_LIMIT = 200, 10_000
 
 Model: TypeAlias = ICPProfile | ScoringModel | PointsTable | Rule | Funnel | PriorityModel
 
@@ -66,13 +83,18 @@ def to_dict(model: Model) -> dict[str, Any]:
     >>> from bbmkit import Funnel
     >>> from bbmkit.serialize import to_dict
     >>> to_dict(Funnel(["lead", "sql"], [0.1]))
-    {'type': 'funnel', 'stages': ['lead', 'sql'], 'rates': [0.1]}
+    {'type': 'funnel', 'version': 1, 'stages': ['lead', 'sql'], 'rates': [0.1]}
     """
-    return {"type": _type_of(model), **model.to_dict()}
+    return {"type": _type_of(model), "version": FORMAT_VERSION, **model.to_dict()}
 
 
 def from_dict(document: Mapping[str, Any]) -> Model:
     """Build the model a typed document describes, validating it.
+
+    Besides the model's fields a document may hold ``"version"`` (the
+    format version, :data:`FORMAT_VERSION`; absent means 1; a newer one is
+    an error), and a ``"name"`` and ``"description"`` (text, kept by the
+    caller's store: the model does not hold them).
 
     Examples
     --------
@@ -91,7 +113,29 @@ def from_dict(document: Mapping[str, Any]) -> Model:
         raise ValidationError(
             f"document field 'type' must be one of {', '.join(map(repr, _LOADERS))}, got {fmt(kind)}"
         )
-    body = {k: v for k, v in document.items() if k != "type"}
+    body = {
+        k: v for k, v in document.items() if k not in ("type", "version", "name", "description")
+    }
+    for field, limit in (("name", _NAME_LIMIT), ("description", _DESCRIPTION_LIMIT)):
+        if field in document:
+            text = document[field]
+            if not isinstance(text, str) or len(text) > limit:
+                raise ValidationError(
+                    f"document field {field!r} must be text of at most {limit:,} characters, "
+                    f"got {fmt(text)}"
+                )
+    version = document.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValidationError(
+            f"document field 'version' must be an integer >= 1, got {fmt(version)}"
+        )
+    if version > FORMAT_VERSION:
+        raise ValidationError(
+            f"document version {version} is newer than this bbmkit reads ({FORMAT_VERSION}): "
+            "upgrade bbmkit to load it"
+        )
+    for step in range(version, FORMAT_VERSION):  # older formats, upgraded one version at a time
+        body = _MIGRATIONS[step](body)
     model: Model = _LOADERS[kind](body)
     return model
 
@@ -142,7 +186,11 @@ def from_json(text: str | bytes) -> Model:
 
 
 def from_toml(source: str | Path) -> Model:
-    """Load a model from a TOML document, given as text or as a path to a ``.toml`` file.
+    """Load a model from a TOML document, given as text or as a :class:`pathlib.Path`.
+
+    Text is always parsed as TOML, never taken for a file name: a service
+    passing on a request body cannot be made to read a local file. Pass a
+    ``Path`` to read a file.
 
     Examples
     --------
@@ -164,19 +212,27 @@ def from_toml(source: str | Path) -> Model:
     >>> profile.criteria
     (one_of('industry', ['software', 'manufacturing'], weight=3.0), between('employees', low=200.0, high=2000.0, weight=1.0))
     """
-    if isinstance(source, Path) or (
-        isinstance(source, str) and source.endswith(".toml") and "\n" not in source
-    ):
-        path = Path(source)
-        if not path.is_file():
-            raise ValidationError(f"no TOML file at {str(path)!r}")
-        text = path.read_text(encoding="utf-8")
+    if isinstance(source, Path):
+        if not source.is_file():
+            raise ValidationError(f"no TOML file at {str(source)!r}")
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValidationError(
+                f"source: the file {str(source)!r} cannot be read as UTF-8 text"
+            ) from err
     elif isinstance(source, str):
         text = source
     else:
-        raise ValidationTypeError(f"source must be TOML text or a path, got {fmt(source)}")
+        raise ValidationTypeError(f"source must be TOML text or a pathlib.Path, got {fmt(source)}")
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ValidationError(f"source is not a valid TOML document: {err}") from err
+        hint = (
+            "; to read a file, pass a pathlib.Path"
+            if isinstance(source, str) and source.strip().endswith(".toml") and "\n" not in source
+            else ""
+        )
+        # the parser's position only: the text may hold secrets
+        raise ValidationError(f"source is not a valid TOML document ({err}){hint}") from err
     return from_dict(document)

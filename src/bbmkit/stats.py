@@ -8,7 +8,6 @@ from typing import Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import special, stats
 
 from bbmkit._exceptions import ValidationError, ValidationTypeError
 from bbmkit._validation import check_in_choices, check_int, check_number, fmt, paired
@@ -126,6 +125,8 @@ def _interval(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     alpha = (1.0 - level) / 2.0
     q = k / n
+    from scipy import special, stats  # here: importing bbmkit does not load scipy.stats
+
     z = float(stats.norm.isf(alpha))
     if method == "clopper_pearson":
         with np.errstate(invalid="ignore"):
@@ -203,6 +204,8 @@ def plan_trials(target: int, p: float, level: float, rate_name: str) -> int:
     # P(X >= target) grows with n: double to a bound, then bisect to the smallest n
 
     def enough(n: int) -> bool:
+        from scipy import stats
+
         return bool(stats.binom.sf(target - 1, n, p) >= level)
 
     low, high = target - 1, max(target, math.ceil(target / p))
