@@ -204,7 +204,7 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     ),
     "ScoringModel.score[rules]": (
         RULES_MODEL.score,
-        {"events": QTY_EVENTS, "as_of": "2026-12-01", "quantity": "count"},
+        {"events": QTY_EVENTS, "as_of": "2026-12-01", "quantity": "count", "unknown": "ignore"},
     ),
     "ScoringModel.ledger[rules]": (
         RULES_MODEL.ledger,

@@ -718,3 +718,25 @@ def test_repr_shows_the_options_in_use_and_evaluates_back() -> None:
     assert "floor=0.0" in text
     assert eval(text, {"ScoringModel": ScoringModel}) == model
     assert repr(ScoringModel({"x": 1})) == "ScoringModel({'x': 1.0})"
+
+
+def test_unknown_event_types_can_be_left_out_and_counted() -> None:
+    model = ScoringModel({"visit": 5, "demo": 50})
+    events = log(
+        [
+            ("a", "visit", "2026-01-01"),
+            ("a", "webinar", "2026-01-02"),
+            ("b", "demo", "2026-01-03"),
+            ("c", "webinar", "2026-01-03"),
+        ]
+    )
+    with pytest.raises(ValidationError, match="'webinar'"):
+        model.score(events)
+    score = model.score(events, unknown="ignore")
+    assert score.to_dict() == {"a": 5.0, "b": 50.0}
+    assert score.attrs["unknown_events"] == 2
+    assert model.score(events.iloc[[0, 2]], unknown="ignore").attrs["unknown_events"] == 0
+    with pytest.raises(ValidationError, match="unknown must be one of"):
+        model.score(events, unknown="drop")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="needs the events as a DataFrame"):
+        model.score(EventLog.from_frame(events.iloc[[0, 2]]), unknown="ignore")

@@ -440,6 +440,7 @@ class ScoringModel:
         event: str = "event_type",
         time: str = "timestamp",
         quantity: str | None = None,
+        unknown: Literal["raise", "ignore"] = "raise",
     ) -> pd.Series:
         """Score of every contact with an event at or before ``as_of``.
 
@@ -460,6 +461,10 @@ class ScoringModel:
             Column of occurrences per row (an aggregated export's "12
             visits"): a row's points are multiplied by it, and ``limits``
             count occurrences. Whole numbers >= 0.
+        unknown : {"raise", "ignore"}, default "raise"
+            Events of types the model has no points for: an error listing
+            them, or (``"ignore"``) left out, their number in the result's
+            ``attrs["unknown_events"]``, so one odd row does not fail a batch.
 
         Returns
         -------
@@ -484,6 +489,10 @@ class ScoringModel:
         >>> ScoringModel({"a": 10, "b": 40}, lifespan=40).score(log, as_of=20).tolist()
         [35.0, 10.0]
         """
+        mode = check_in_choices(unknown, name="unknown", choices=("raise", "ignore"))
+        dropped = 0
+        if mode == "ignore":
+            events, dropped = self._known_events(events, event)
         log = self._prepare(
             events,
             as_of=as_of,
@@ -505,7 +514,25 @@ class ScoringModel:
                 else contacts[kept]
             )
         # a fresh array: pandas 3 would copy it again
-        return pd.Series(score, index=contacts, name="score", copy=False)
+        result = pd.Series(score, index=contacts, name="score", copy=False)
+        if mode == "ignore":
+            result.attrs["unknown_events"] = dropped
+        return result
+
+    def _known_events(self, events: object, event: str) -> tuple[pd.DataFrame, int]:
+        """The events whose type the model knows, and how many others were left out."""
+        if isinstance(events, EventLog):
+            raise ValidationError(
+                "unknown='ignore' needs the events as a DataFrame; an EventLog is checked when built"
+            )
+        frame = check_frame(events, name="events")
+        require_columns(frame, [event], name="events")
+        check_no_missing(frame[event], event)
+        codes, labels = small_codes(frame[event])
+        known_label = pd.Index(list(self._rules().types), dtype=object).get_indexer(labels) >= 0
+        known = known_label[codes.astype(np.intp)] if len(labels) else np.ones(len(frame), bool)
+        n_unknown = int(len(frame) - np.count_nonzero(known))
+        return (frame if n_unknown == 0 else frame[known]), n_unknown
 
     def ledger(
         self,
