@@ -9,6 +9,7 @@ expectation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -218,6 +219,8 @@ class Funnel:
     # ---- lookups ------------------------------------------------------------
 
     def _position(self, stage: object, name: str = "stage") -> int:
+        if not isinstance(stage, str):  # an array would be compared element by element
+            raise ValidationTypeError(f"{name} must be a stage name (str), got {fmt(stage)}")
         try:
             return self.stages.index(stage)
         except ValueError:
@@ -1114,7 +1117,12 @@ def stage_log(
     for name in pd.unique(current[outside]):  # the few terminal stages (Lost, Disqualified)
         when = times.get(name, empty)
         parts.append(_log_part(ids, name, when, (other == name).to_numpy()))
-    log = pd.concat(parts, ignore_index=True)
+    kept = [part for part in parts if len(part)] or parts[:1]
+    with warnings.catch_warnings():
+        # pandas 2 warns that all-missing time parts (a stage without dates) will count
+        # towards the result's dtype: they already have the dtype of the other parts
+        warnings.simplefilter("ignore", FutureWarning)
+        log = pd.concat(kept, ignore_index=True)
     return log.rename(columns={"entity": entity})
 
 

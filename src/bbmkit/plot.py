@@ -238,7 +238,13 @@ def grade_grid(grades: pd.Series, *, ax: Axes | None = None) -> Axes:
     text = grades.astype(str)
     if text.empty or not text.str.fullmatch(r"[A-Z]\d+").all():
         raise ValidationError("grades must be letter-number grades such as 'A1'")
-    grid = pd.crosstab(text.str[0].rename("fit"), text.str[1:].astype(int).rename("engagement"))
+    # plain arrays: pandas 2 cannot cross-tabulate Series with repeated index labels
+    grid = pd.crosstab(
+        text.str[0].to_numpy(),
+        text.str[1:].astype(int).to_numpy(),
+        rownames=["fit"],
+        colnames=["engagement"],
+    )
     ax = _axes(ax)
     image = ax.imshow(grid.to_numpy(), cmap="Blues")
     for (i, j), count in np.ndenumerate(grid.to_numpy()):
