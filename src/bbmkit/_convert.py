@@ -160,17 +160,19 @@ def positions(index: pd.Index, targets: pd.Index) -> npt.NDArray[np.intp]:
         return np.arange(len(index), dtype=np.intp)
     if isinstance(index, pd.RangeIndex) and targets.dtype.kind in "iu":
         return np.asarray(index.get_indexer(targets), dtype=np.intp)  # arithmetic, no table
+    index_ints = _numpy_ints(index)
     if (
         isinstance(targets, pd.RangeIndex)
         and targets.step == 1
         and len(targets)
         and len(index)
-        and index.dtype.kind in "iu"
+        and index_ints is not None
     ):
-        return _into_range(index.to_numpy(), targets.start, targets.stop)
+        return _into_range(index_ints, targets.start, targets.stop)
     keyed = _recall(index, targets) or _string_keys([index, targets])
-    if keyed is None and index.dtype.kind in "iu" and targets.dtype.kind in "iu":
-        keyed = _int_keys(index.to_numpy(), targets.to_numpy())
+    target_ints = _numpy_ints(targets)
+    if keyed is None and index_ints is not None and target_ints is not None:
+        keyed = _int_keys(index_ints, target_ints)
     if keyed is None:
         return np.asarray(index.get_indexer(targets), dtype=np.intp)
     (index_keys, target_keys), span = keyed
@@ -237,8 +239,9 @@ def repeated(index: pd.Index) -> npt.NDArray[np.bool_] | None:
     if isinstance(index, pd.RangeIndex) or _strictly_increasing(index):
         return None
     keyed = _recall(index) or _string_keys([index])
-    if keyed is None and index.dtype.kind in "iu":
-        keyed = _int_keys(index.to_numpy())
+    ints = _numpy_ints(index)
+    if keyed is None and ints is not None:
+        keyed = _int_keys(ints)
     if keyed is None or keyed[1] > max(4 * len(index), 1024):
         return None if index.is_unique else np.asarray(index.duplicated(keep=False))
     keys = keyed[0][0]
@@ -252,8 +255,29 @@ def _strictly_increasing(index: pd.Index) -> bool:
     """Sorted without ties (so unique), by one vectorised pass for numbers, e.g. score output."""
     if index.dtype.kind not in "iuf" or len(index) < 2:
         return False
-    values = index.to_numpy()
+    if index.hasnans:
+        return False
+    values = index.to_numpy(dtype=_numpy_dtype(index.dtype))
     return bool((values[1:] > values[:-1]).all())
+
+
+def _numpy_dtype(dtype: Any) -> Any:
+    """The numpy dtype of an extension dtype (masked or Arrow), ``None`` for a numpy dtype."""
+    return None if isinstance(dtype, np.dtype) else getattr(dtype, "numpy_dtype", None)
+
+
+def _numpy_ints(index: pd.Index) -> npt.NDArray[np.integer[Any]] | None:
+    """Integer ids as a numpy array (nullable and Arrow integers too), ``None`` if not or missing.
+
+    pandas 2.1 gives an object array for ``Index(Int64).to_numpy()``: the
+    numpy dtype is asked for explicitly.
+    """
+    if index.dtype.kind not in "iu" or (not isinstance(index.dtype, np.dtype) and index.hasnans):
+        return None
+    if isinstance(index.dtype, np.dtype):
+        return index.to_numpy()
+    values: npt.NDArray[np.integer[Any]] = index.to_numpy(dtype=_numpy_dtype(index.dtype))
+    return values
 
 
 def _int_keys(*arrays: npt.NDArray[np.integer]) -> tuple[list[npt.NDArray[np.int64]], int] | None:
@@ -488,7 +512,10 @@ def _int_values(labels: pd.Series) -> npt.NDArray[np.integer[Any]] | None:
         return None
     if not isinstance(labels.dtype, np.dtype) and labels.hasnans:
         return None  # masked or Arrow integers with missing values
-    values: npt.NDArray[np.integer[Any]] = labels.to_numpy()  # numpy integers when none is missing
+    if isinstance(labels.dtype, np.dtype):
+        return labels.to_numpy()
+    # explicit numpy dtype: pandas 2.1 would give an object array
+    values: npt.NDArray[np.integer[Any]] = labels.to_numpy(dtype=_numpy_dtype(labels.dtype))
     return values
 
 
