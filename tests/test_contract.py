@@ -661,8 +661,11 @@ def _series_junk(s: pd.Series) -> list[Any]:
 
 
 def _frame_junk(frame: pd.DataFrame) -> list[Any]:
-    out: list[Any] = [frame.iloc[:0], frame.iloc[:1], frame.convert_dtypes(), frame.to_dict("list")]
-    out.append(frame.convert_dtypes(dtype_backend="pyarrow"))
+    with warnings.catch_warnings():  # numpy 1.x warns while pandas tries -inf as an integer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        converted = [frame.convert_dtypes(), frame.convert_dtypes(dtype_backend="pyarrow")]
+    out: list[Any] = [frame.iloc[:0], frame.iloc[:1], converted[0], frame.to_dict("list")]
+    out.append(converted[1])
     for column in list(frame.columns)[:8]:
         out.append(frame.drop(columns=[column]))
         col = frame[column]

@@ -317,13 +317,15 @@ def test_remembered_keys_give_the_same_answers() -> None:
     from bbmkit._convert import _recall, forget_keys, remember_keys
 
     rng = np.random.default_rng(5)
-    index = pd.Index([*_ids(rng, 300, "padded"), "C00000001", "C00000001"], dtype="str")
-    targets = pd.Index(sorted(set(_ids(rng, 200, "padded"))), dtype="str")
+    index = pd.Index([*_ids(rng, 300, "padded"), "C00000001", "C00000001"], dtype="string[pyarrow]")
+    targets = pd.Index(sorted(set(_ids(rng, 200, "padded"))), dtype="string[pyarrow]")
     fresh = (repeated(index), repeated(targets), positions(targets, index))
     remember_keys(targets, index)
     try:
         assert _recall(index) is not None
-        assert _recall(pd.Index(list(index), dtype="str")) is None  # equal is not the same
+        assert (
+            _recall(pd.Index(list(index), dtype="string[pyarrow]")) is None
+        )  # equal is not the same
         again = (repeated(index), repeated(targets), positions(targets, index))
     finally:
         forget_keys()
@@ -332,5 +334,5 @@ def test_remembered_keys_give_the_same_answers() -> None:
         assert (a is None and b is None) or a.tolist() == b.tolist()  # type: ignore[union-attr]
     remember_keys(targets, index)
     del index  # a dead index is never recalled, even if its id is reused
-    assert _recall(pd.Index(["x"], dtype="str")) is None
+    assert _recall(pd.Index(["x"], dtype="string[pyarrow]")) is None
     forget_keys()

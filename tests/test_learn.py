@@ -246,12 +246,19 @@ def test_event_points_never_see_events_after_the_snapshot() -> None:
 def test_open_outcomes_and_entities_without_one_are_left_out() -> None:
     events, outcomes = _events_and_outcomes(seed=4)
     model = learn_event_points(events, outcomes, horizon=30)
-    extra = pd.DataFrame(
-        {"contact_id": [10_001, 10_002], "won": [None, True], "closed_at": [pd.NaT, pd.NaT]}
+    with_open = pd.DataFrame(
+        {
+            "contact_id": [*outcomes["contact_id"], 10_001, 10_002],
+            "won": [*outcomes["won"], None, True],
+            "closed_at": [*outcomes["closed_at"], pd.NaT, pd.NaT],
+        }
     )
-    with_open = pd.concat([outcomes.astype({"won": object}), extra], ignore_index=True)
     stranger = pd.DataFrame(
-        {"contact_id": [99_999], "event_type": ["demo"], "timestamp": [pd.Timestamp("2026-01-01")]}
+        {
+            "contact_id": [99_999],
+            "event_type": ["demo"],
+            "timestamp": pd.Series([pd.Timestamp("2026-01-01")]).astype(events["timestamp"].dtype),
+        }
     )
     again = learn_event_points(
         pd.concat([events, stranger], ignore_index=True), with_open, horizon=30

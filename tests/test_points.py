@@ -81,6 +81,8 @@ def test_two_items_on_one_column_need_names() -> None:
     "dtype", ["object", "string[python]", "string[pyarrow]", "category", "str"]
 )
 def test_text_dtypes_give_the_same_points(dtype: str) -> None:
+    if dtype == "str" and int(pd.__version__.split(".")[0]) < 3:
+        pytest.skip('pandas 2 reads "str" as numpy text: None becomes the text "None"')
     frame = leads().astype({"title": dtype})
     assert TABLE.score(frame).to_dict() == TABLE.score(leads()).to_dict()
 

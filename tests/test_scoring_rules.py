@@ -656,6 +656,8 @@ def test_month_arithmetic_equals_pandas_date_offsets(
     ticks = rng.integers(
         pd.Timestamp(low).as_unit(unit)._value, pd.Timestamp(high).as_unit(unit)._value, 300
     )
+    if unit == "ns":  # whole microseconds: DateOffset in pandas 2.1 would drop the rest
+        ticks = ticks // 1000 * 1000
     ticks[:3] = (
         pd.to_datetime(["2024-01-31", "2023-03-31 23:00", "1969-12-31"], format="ISO8601")
         .as_unit(unit)

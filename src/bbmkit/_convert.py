@@ -70,11 +70,38 @@ def factorize(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
     if keyed is not None:
         (keys,), span = keyed
         return _factorize_keys(labels, keys, span)
+    if labels.dtype == object and _nul_strings_collide() and _has_nul_strings(labels):
+        return _factorize_with_nul(labels)
     try:
         codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=False)
     except TypeError:  # labels of mixed, unorderable types
         codes, uniques = pd.factorize(labels, sort=False, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+
+
+@functools.cache
+def _nul_strings_collide() -> bool:
+    """Whether this pandas hashes strings as C strings ("a\x00" == "a": pandas 2.1 does)."""
+    codes, _ = pd.factorize(np.array(["a\x00", "a"], dtype=object))
+    return bool(codes[0] == codes[1])
+
+
+def _has_nul_strings(labels: pd.Series) -> bool:
+    try:
+        return bool(labels.str.contains("\x00", regex=False, na=False).any())
+    except AttributeError:  # no text at all
+        return False
+
+
+def _factorize_with_nul(labels: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    """Codes of text with 0 bytes where pandas' string hashing would merge them: by UTF-8 bytes."""
+    as_bytes = labels.map(lambda v: v.encode("utf-8", "surrogatepass") if isinstance(v, str) else v)
+    try:
+        codes, uniques = pd.factorize(as_bytes, sort=True, use_na_sentinel=False)
+    except TypeError:
+        codes, uniques = pd.factorize(as_bytes, sort=False, use_na_sentinel=False)
+    decoded = [u.decode("utf-8", "surrogatepass") if isinstance(u, bytes) else u for u in uniques]
+    return np.asarray(codes, dtype=np.intp), pd.Index(decoded, dtype=object)
 
 
 def small_codes(labels: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
