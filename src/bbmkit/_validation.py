@@ -608,3 +608,22 @@ def real_to_float(value: object) -> object:
         except OverflowError:
             return value
     return value
+
+
+def outcome_flags(
+    frame: pd.DataFrame, outcome: object, *, name: str, purpose: str
+) -> npt.NDArray[np.bool_]:
+    """Won/lost flags paired with ``frame``'s rows: both classes present, one per row.
+
+    ``outcome`` is a Series (matched by label), an array or a list; ``name``
+    names the frame and ``purpose`` ends the error for a single class.
+    """
+    _, flags = paired(frame, outcome, names=(name, "outcome"))
+    won = as_bool_array(flags, name="outcome")
+    if won.shape[0] != len(frame):
+        raise ValidationError(
+            f"outcome must have one value per row of {name} ({len(frame)}), got {won.shape[0]}"
+        )
+    if won.all() or not won.any():
+        raise ValidationError(f"outcome must hold both won and lost rows {purpose}")
+    return won

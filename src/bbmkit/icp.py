@@ -30,7 +30,6 @@ from bbmkit._kernels import (
 )
 from bbmkit._repr import TablesRepr
 from bbmkit._validation import (
-    as_bool_array,
     check_frame,
     check_int,
     check_list,
@@ -38,7 +37,7 @@ from bbmkit._validation import (
     check_rate,
     finite_weights,
     fmt,
-    paired,
+    outcome_flags,
     real_to_float,
 )
 from bbmkit._validation import require_columns as _require_columns
@@ -1228,17 +1227,8 @@ def suggest_profile(
 def _outcome_rows(frame: pd.DataFrame, outcome: object) -> npt.NDArray[np.bool_]:
     if isinstance(outcome, str):
         _require_columns(frame, [outcome], name="customers")
-        flags: object = frame[outcome]
-    else:
-        _, flags = paired(frame, outcome, names=("customers", "outcome"))
-    won = as_bool_array(flags, name="outcome")
-    if won.shape[0] != len(frame):
-        raise ValidationError(
-            f"outcome must have one value per row of customers ({len(frame)}), got {won.shape[0]}"
-        )
-    if won.all() or not won.any():
-        raise ValidationError("outcome must hold both won and lost rows to compare them")
-    return won
+        outcome = frame[outcome]
+    return outcome_flags(frame, outcome, name="customers", purpose="to compare them")
 
 
 def _top_rows(frame: pd.DataFrame, value: str, top: float) -> tuple[npt.NDArray[np.bool_], float]:

@@ -39,7 +39,7 @@ from bbmkit._validation import (
     check_number,
     fmt,
     numeric_values,
-    paired,
+    outcome_flags,
     require_columns,
 )
 from bbmkit.points import OddsScale, PointsBetween, PointsFor, PointsTable
@@ -288,14 +288,7 @@ def learn_points(
     data = check_frame(frame, name="frame")
     if len(data) == 0:
         raise ValidationError("frame is empty: there is nothing to learn from")
-    _, outcome = paired(data, outcome, names=("frame", "outcome"))
-    won = as_bool_array(outcome, name="outcome")
-    if won.shape[0] != len(data):
-        raise ValidationError(
-            f"outcome must have one value per row of frame ({len(data)}), got {won.shape[0]}"
-        )
-    if won.all() or not won.any():
-        raise ValidationError("outcome must hold both won and lost rows to learn points")
+    won = outcome_flags(data, outcome, name="frame", purpose="to learn points")
     names = list(data.columns) if columns is None else check_list(columns, name="columns")
     if not names:
         raise ValidationError("columns must not be empty")
