@@ -384,14 +384,13 @@ def evaluate(
         contact, types = contact[rows], types[rows]
         quantity = None if quantity is None else quantity[rows]
         times = times.take(rows)
-    n = contact.shape[0]
-    q = np.ones(n) if quantity is None else quantity
-    base = (
-        np.take(rules.points, types) * q if quantity is not None else np.take(rules.points, types)
-    )
+    base = np.take(rules.points, types)
+    if quantity is not None:
+        base = base * quantity
     limited = base
     if rules.has_limits:
-        limited = _limited(rules, contact, types, times, q)
+        q = np.ones(contact.shape[0]) if quantity is None else quantity
+        limited = _limited(rules, contact, types, times, q, base)
     factor = rules.decay.factors(times, slice(None), as_of_days)
     if rules.window is not None:
         factor[as_of_days - times.days > rules.window] = 0.0
@@ -415,6 +414,7 @@ def _limited(
     types: npt.NDArray[np.integer[Any]],
     times: Times,
     quantity: npt.NDArray[np.float64],
+    base: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
     """Points after frequency limits: the earliest occurrences of each period score.
 
@@ -431,7 +431,7 @@ def _limited(
             period[mask] = calendar_periods(
                 times.local_ticks("calendar limits")[rows[mask]], times.unit, freq
             )
-    out = np.take(rules.points, types) * quantity
+    out = base.copy()  # unlimited rows keep their points times quantity
     scored = limit_scan(
         contact[rows], sub_types, period, quantity[rows], allowed[rows], len(rules.types)
     )
