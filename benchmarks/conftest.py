@@ -202,8 +202,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for group, roles in rows:
         ours = roles["bbmkit"]
         others = "   ".join(
-            f"{name} {mean * 1e3:9.1f} ms ({mean / ours:5.2f}x)"
+            f"{name} {_duration(mean)} ({mean / ours:5.2f}x)"
             for name, mean in sorted(roles.items())
             if name != "bbmkit"
         )
-        terminalreporter.write_line(f"{group:<34} bbmkit {ours * 1e3:9.1f} ms   {others}")
+        terminalreporter.write_line(f"{group:<34} bbmkit {_duration(ours)}   {others}")
+
+
+def _duration(seconds: float) -> str:
+    """Milliseconds, or microseconds below one (the real-time rows)."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:9.1f} us"
+    return f"{seconds * 1e3:9.1f} ms"

@@ -149,6 +149,7 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "Criterion.match": (PROFILE.criteria[0].match, {"frame": ACCOUNTS}),
     "ICPProfile.is_icp": (PROFILE.is_icp, {"frame": ACCOUNTS}),
     "ICPProfile.explain": (PROFILE.explain, {"frame": ACCOUNTS}),
+    "ICPProfile.fit_record": (PROFILE.fit_record, {"record": ACCOUNTS.iloc[0].to_dict()}),
     "ICPProfile.from_dict": (bk.ICPProfile.from_dict, {"data": PROFILE.to_dict()}),
     "suggest_profile": (
         bk.suggest_profile,
@@ -220,6 +221,19 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     ),
     "ScoringModel.finalize[rules]": (RULES_MODEL.finalize, {"partial": RULES_PARTIAL}),
     "ScoringModel.score": (MODEL.score, {"events": EVENTS, "as_of": "2026-12-01"}),
+    "ScoringModel.score_records": (
+        MODEL.score_records,
+        {"records": EVENTS.head(12).to_dict("records"), "as_of": "2026-12-01"},
+    ),
+    "ScoringModel.score_records[rules]": (
+        RULES_MODEL.score_records,
+        {
+            "records": QTY_EVENTS.head(12).to_dict("records"),
+            "as_of": "2026-12-01",
+            "quantity": "count",
+            "unknown": "ignore",
+        },
+    ),
     "ScoringModel.ledger": (MODEL.ledger, {"events": EVENTS, "as_of": "2026-12-01"}),
     "ScoringModel.history": (
         MODEL.history,
@@ -296,6 +310,7 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "AllOf": (bk.AllOf, {"rules": (bk.total(at_least=1), bk.any_contact(at_least=2))}),
     "Not": (bk.Not, {"rule": bk.total(at_least=1)}),
     "Rule.from_dict": (bk.Rule.from_dict, {"data": RULE.to_dict()}),
+    "Rule.evaluate": (RULE.evaluate, {"scores": {"c1": 30.0, "c2": 6.0, "c3": 5.0}}),
     "rule_from_dict": (bk.rule_from_dict, {"data": RULE.to_dict()}),
     "rollup": (bk.rollup, {"scores": SCORES, "accounts": ACCOUNT_OF, "top_k": 2}),
     "handover": (bk.handover, {"scores": SCORES, "accounts": ACCOUNT_OF, "rule": RULE, "top_k": 2}),
@@ -575,6 +590,9 @@ def _public_names() -> set[str]:
 # results of these have no fields to check; plain data classes need a field to vary
 _RESULT_CLASSES = {
     "AbsorbingChain",
+    "RecordFit",
+    "RecordScores",
+    "RuleResult",
     "ScoreReport",
     "TimeSplit",
     "CapacityThreshold",

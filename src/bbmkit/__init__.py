@@ -26,6 +26,7 @@ from bbmkit.accounts import (
     Contacts,
     Not,
     Rule,
+    RuleResult,
     Total,
     any_contact,
     contacts,
@@ -79,6 +80,7 @@ from bbmkit.icp import (
     ICPProfile,
     OneOf,
     ProfileSuggestion,
+    RecordFit,
     at_least,
     at_most,
     between,
@@ -98,7 +100,7 @@ from bbmkit.points import (
     points_between,
     points_for,
 )
-from bbmkit.scoring import EventLog, ScoringModel, grade
+from bbmkit.scoring import EventLog, RecordScores, ScoringModel, grade
 from bbmkit.stats import min_trials, proportion_ci
 
 __version__ = "0.1.0.dev0"
@@ -134,7 +136,10 @@ __all__ = [
     "ProfileSuggestion",
     "RankStability",
     "RebalancePlan",
+    "RecordFit",
+    "RecordScores",
     "Rule",
+    "RuleResult",
     "ScoreReport",
     "ScoringModel",
     "TimeSplit",

@@ -10,7 +10,9 @@ says which clause fired.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -37,6 +39,7 @@ __all__ = [
     "Contacts",
     "Not",
     "Rule",
+    "RuleResult",
     "Total",
     "any_contact",
     "contacts",
@@ -463,6 +466,66 @@ class Rule:
         """
         return rule_from_dict(data)
 
+    def evaluate(self, scores: Mapping[Any, float] | Iterable[float]) -> RuleResult:
+        """Whether the rule fires for one account, and why: the real-time path.
+
+        :func:`handover` of a single account builds frames for a few
+        numbers; this reads them as plain Python data (microseconds) and
+        gives the same answer as :func:`handover` on that account.
+
+        Parameters
+        ----------
+        scores : mapping of contact id to score, or iterable of scores
+            The (already role-weighted, if wanted) scores of the account's
+            contacts; an empty collection is an account without contacts.
+
+        Returns
+        -------
+        RuleResult
+            ``fired`` and ``reason`` (the clauses that fired, joined by
+            ``"; "``, ``""`` when the rule did not fire), with the
+            account's ``best`` and ``total`` score.
+
+        Raises
+        ------
+        ValidationError
+            A score that is missing, infinite or not a number; a rule of
+            more clauses than are supported.
+
+        See Also
+        --------
+        handover : The same decision for every account of a table.
+
+        Examples
+        --------
+        >>> from bbmkit import any_contact, contacts
+        >>> rule = any_contact(at_least=100) | contacts(at_least=60, count=3)
+        >>> rule.evaluate({"c2": 60, "c3": 65, "c4": 90})
+        RuleResult(fired=True, reason='3 contacts >= 60', best=90.0, total=215.0)
+        >>> rule.evaluate([40, 70]).fired
+        False
+        """
+        values = _account_scores(scores)
+        leaves = _checked_leaves(self)
+        bits = {id(leaf): i for i, leaf in enumerate(leaves)}
+        total = 0.0
+        for v in values:  # in order, as the table path sums
+            total += v
+        best = max(values, default=-math.inf)
+        fired, reasons = self._evaluate_one(values, best, total, bits)
+        reason = "; ".join(leaf.describe() for i, leaf in enumerate(leaves) if reasons >> i & 1)
+        return RuleResult(fired=fired, reason=reason, best=best, total=total)
+
+    def _evaluate_one(
+        self, values: list[float], best: float, total: float, bits: dict[int, int]
+    ) -> tuple[bool, int]:
+        fired = self._fires_one(values, best, total)
+        bit = bits.get(id(self))
+        return fired, (1 << bit if fired and bit is not None else 0)
+
+    def _fires_one(self, values: list[float], best: float, total: float) -> bool:
+        raise NotImplementedError
+
     def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
         # a clause: fires or not, and names itself as the reason when it does
         fired = self._fires(data)
@@ -518,6 +581,9 @@ class AnyContact(Rule):
     def __repr__(self) -> str:
         return f"any_contact(at_least={_num(self.at_least)})"
 
+    def _fires_one(self, values: list[float], best: float, total: float) -> bool:
+        return best >= self.at_least
+
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
         # some contact reaches the threshold exactly when the best one does
         fired: npt.NDArray[np.bool_] = data.best() >= self.at_least
@@ -553,6 +619,9 @@ class Contacts(Rule):
     def __repr__(self) -> str:
         return f"contacts(at_least={_num(self.at_least)}, count={self.count})"
 
+    def _fires_one(self, values: list[float], best: float, total: float) -> bool:
+        return sum(v >= self.at_least for v in values) >= self.count
+
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
         fired: npt.NDArray[np.bool_] = data.count_at_least(self.at_least) >= self.count
         return fired
@@ -580,6 +649,9 @@ class Total(Rule):
 
     def __repr__(self) -> str:
         return f"total(at_least={_num(self.at_least)})"
+
+    def _fires_one(self, values: list[float], best: float, total: float) -> bool:
+        return total >= self.at_least
 
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
         fired: npt.NDArray[np.bool_] = data.total() >= self.at_least
@@ -631,6 +703,15 @@ class AnyOf(Rule):
     def __repr__(self) -> str:
         return " | ".join(_wrap_repr(r, AllOf) for r in self.rules)
 
+    def _evaluate_one(
+        self, values: list[float], best: float, total: float, bits: dict[int, int]
+    ) -> tuple[bool, int]:
+        fired, reasons = False, 0
+        for rule in self.rules:
+            f, r = rule._evaluate_one(values, best, total, bits)
+            fired, reasons = fired or f, reasons | r
+        return fired, reasons
+
     def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
         fired = np.zeros(data.n, dtype=bool)
         reasons = np.zeros(data.n, dtype=np.int64)
@@ -666,6 +747,15 @@ class AllOf(Rule):
 
     def __repr__(self) -> str:
         return " & ".join(_wrap_repr(r, AnyOf) for r in self.rules)
+
+    def _evaluate_one(
+        self, values: list[float], best: float, total: float, bits: dict[int, int]
+    ) -> tuple[bool, int]:
+        fired, reasons = True, 0
+        for rule in self.rules:
+            f, r = rule._evaluate_one(values, best, total, bits)
+            fired, reasons = fired and f, reasons | r
+        return fired, (reasons if fired else 0)
 
     def _evaluate(self, data: _Accounts, bits: dict[int, int]) -> _Evaluation:
         fired = np.ones(data.n, dtype=bool)
@@ -706,6 +796,9 @@ class Not(Rule):
     def __repr__(self) -> str:
         inner = repr(self.rule)
         return f"~{inner}" if not isinstance(self.rule, AnyOf | AllOf) else f"~({inner})"
+
+    def _fires_one(self, values: list[float], best: float, total: float) -> bool:
+        return not self.rule._evaluate_one(values, best, total, {})[0]
 
     def _fires(self, data: _Accounts) -> npt.NDArray[np.bool_]:
         return ~self.rule._evaluate(data, {}).fired
@@ -842,7 +935,7 @@ class _Handover:
 _STR = pd.Series([""]).dtype  # the default string dtype of the installed pandas
 
 
-def _evaluate(rule: Rule, data: _Accounts) -> _Handover:
+def _checked_leaves(rule: object) -> list[Rule]:
     if not isinstance(rule, Rule):
         raise ValidationTypeError(
             f"rule must be a Rule (any_contact, contacts, total, ...), got {fmt(rule)}"
@@ -852,6 +945,63 @@ def _evaluate(rule: Rule, data: _Accounts) -> _Handover:
         raise ValidationError(
             f"rule has {len(leaves)} clauses; at most {_MAX_LEAVES} are supported"
         )
+    return leaves
+
+
+@attrs.frozen
+class RuleResult:
+    """One account's handover decision from :meth:`Rule.evaluate`.
+
+    Attributes
+    ----------
+    fired : bool
+        Whether the rule fired.
+    reason : str
+        The clauses that fired, joined by ``"; "`` (``""`` when it did not).
+    best : float
+        The highest contact score (``-inf`` for an account without contacts).
+    total : float
+        The account score, the sum of its contacts' scores.
+
+    Examples
+    --------
+    >>> from bbmkit import total
+    >>> total(at_least=200).evaluate([150, 60]).reason
+    'total >= 200'
+    """
+
+    fired: bool
+    reason: str
+    best: float
+    total: float
+
+
+def _account_scores(scores: object) -> list[float]:
+    """One account's contact scores as finite floats, in order."""
+    if isinstance(scores, Mapping):
+        items: Iterable[tuple[Any, Any]] = scores.items()
+    elif isinstance(scores, str | bytes | pd.DataFrame) or not isinstance(scores, Iterable):
+        raise ValidationTypeError(
+            f"scores must be a mapping of contact id to score or a list of scores, got {fmt(scores)}"
+        )
+    else:
+        items = enumerate(scores)
+    values: list[float] = []
+    for key, v in items:
+        if type(v) is not float:
+            if v is None or v is pd.NA:
+                raise ValidationError(f"scores[{fmt(key)}] is missing")
+            if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+                raise ValidationTypeError(f"scores[{fmt(key)}] must be a number, got {fmt(v)}")
+            v = float(v)
+        if not math.isfinite(v):
+            raise ValidationError(f"scores[{fmt(key)}] must be a finite score, got {fmt(v)}")
+        values.append(v)
+    return values
+
+
+def _evaluate(rule: Rule, data: _Accounts) -> _Handover:
+    leaves = _checked_leaves(rule)
     bits = {id(leaf): i for i, leaf in enumerate(leaves)}
     result = rule._evaluate(data, bits)
     # few distinct reason sets: build each text once, then look it up per account
