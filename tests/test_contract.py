@@ -16,6 +16,7 @@ no baseline here, so nothing is skipped silently.
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import re
 import warnings
@@ -489,9 +490,23 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "log_odds_weights": (bk.log_odds_weights, {"features": FEATURES, "outcome": OUTCOME}),
     # serialize
     "serialize.to_dict": (serialize.to_dict, {"model": MODEL}),
-    "serialize.from_dict": (serialize.from_dict, {"document": serialize.to_dict(FUNNEL)}),
+    "serialize.from_dict": (
+        serialize.from_dict,
+        {"document": serialize.to_dict(FUNNEL), "limits": serialize.Limits(items=50)},
+    ),
+    "serialize.json_schema": (
+        serialize.json_schema,
+        {"kind": "rule", "limits": serialize.Limits()},
+    ),
+    "serialize.Limits": (
+        serialize.Limits,
+        {"document_bytes": 1000, "string_length": 10, "items": 5, "values": 100, "depth": 8},
+    ),
     "serialize.to_json": (serialize.to_json, {"model": RULE, "indent": 2}),
-    "serialize.from_json": (serialize.from_json, {"text": serialize.to_json(PROFILE)}),
+    "serialize.from_json": (
+        serialize.from_json,
+        {"text": serialize.to_json(PROFILE), "limits": serialize.DEFAULT_LIMITS},
+    ),
     "serialize.from_toml": (
         serialize.from_toml,
         {"source": 'type = "funnel"\nstages = ["a", "b"]\nrates = [0.5]\n'},
@@ -754,6 +769,15 @@ def _failure(name: str, parameter: str, value: Any) -> str | None:
                 return (
                     f"{parameter}={repr(value)[:60]}: the error names no parameter or column: {err}"
                 )
+            # the same facts as fields, for a service's structured error body
+            body = err.to_dict()
+            if body["code"] not in bk.ERROR_CODES or (
+                body["parameter"] is None and body["column"] is None
+            ):
+                return (
+                    f"{parameter}={repr(value)[:60]}: no code or no parameter/column field: {body}"
+                )
+            json.dumps(body)
         except Exception as err:  # the contract: nothing but bbmkit's errors
             return f"{parameter}={repr(value)[:60]}: raw {type(err).__name__}: {str(err)[:200]}"
     return None

@@ -136,3 +136,29 @@ def test_documents_carry_a_version_name_and_description() -> None:
 def test_invalid_documents(call: object, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         call()  # type: ignore[operator]
+
+
+def test_a_migration_upgrades_older_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the path a future format change takes: version 2 renames a field; version 1 documents
+    # (and those without a version) are upgraded on load, version 2 ones read as they are
+    import bbmkit.serialize as serialize
+
+    def rename_rates(body: dict[str, object]) -> dict[str, object]:
+        out = dict(body)
+        out["conversion"] = out.pop("rates")
+        return out
+
+    def load_v2(body: object) -> Funnel:
+        assert isinstance(body, dict)
+        return Funnel(body["stages"], body["conversion"])
+
+    monkeypatch.setattr(serialize, "FORMAT_VERSION", 2)
+    monkeypatch.setitem(serialize._MIGRATIONS, 1, rename_rates)
+    monkeypatch.setitem(serialize._LOADERS, "funnel", load_v2)
+    old = {"type": "funnel", "version": 1, "stages": ["a", "b"], "rates": [0.25]}
+    assert from_dict(old).rates == (0.25,)
+    assert from_dict({k: v for k, v in old.items() if k != "version"}).rates == (0.25,)
+    new = {"type": "funnel", "version": 2, "stages": ["a", "b"], "conversion": [0.5]}
+    assert from_dict(new).rates == (0.5,)
+    with pytest.raises(ValidationError, match="newer than this bbmkit reads"):
+        from_dict({**new, "version": 3})

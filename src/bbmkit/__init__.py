@@ -4,7 +4,7 @@ Users import from ``bbmkit`` only; the concept modules (``icp``,
 ``balance``, ...) are re-exported here.
 """
 
-from bbmkit._exceptions import ValidationError, ValidationTypeError
+from bbmkit._exceptions import ERROR_CODES, ValidationError, ValidationTypeError
 from bbmkit.abm import (
     SCALE_MODES,
     PriorityModel,
@@ -108,6 +108,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CUSTOMER_JOURNEY",
     "DEMAND_WATERFALL",
+    "ERROR_CODES",
     "GRADE_SCALE",
     "SCALE_MODES",
     "AbsorbingChain",

@@ -100,7 +100,11 @@ def _parse_time(value: object, i: int, name: str) -> tuple[float | int, bool, An
             except (ValueError, TypeError, OverflowError):
                 raise ValidationError(
                     f"records[{i}][{name!r}] must be an ISO 8601 time, a datetime or a number of "
-                    f"days, got {fmt(value)}"
+                    f"days, got {fmt(value)}",
+                    code="wrong_type",
+                    parameter="records",
+                    column=name,
+                    value=value,
                 ) from None
             if _is_missing(stamp):
                 raise ValidationError(f"records[{i}][{name!r}] is missing") from None
@@ -214,7 +218,11 @@ class Records:
                 ):
                     raise ValidationError(
                         f"records[{i}][{quantity!r}] must be a whole number of occurrences >= 0, "
-                        f"got {fmt(q)}"
+                        f"got {fmt(q)}",
+                        code="out_of_range",
+                        parameter="records",
+                        column=quantity,
+                        value=q,
                     )
                 quantities.append(float(q))
             contacts.append(who)

@@ -105,14 +105,24 @@ def require_columns(
     for column in columns:
         if not isinstance(column, Hashable) or isinstance(column, tuple):
             raise ValidationTypeError(
-                f"column names must be strings (or other labels), got {fmt(column)}"
+                f"column names must be strings (or other labels), got {fmt(column)}",
+                parameter=name,
+                value=column,
             )
         if column not in present:
-            raise ValidationError(f"column {column!r} is missing from {name} (have: {_list(have)})")
+            raise ValidationError(
+                f"column {column!r} is missing from {name} (have: {_list(have)})",
+                code="missing_column",
+                parameter=name,
+                column=str(column),
+            )
         if column in repeated:
             raise ValidationError(
                 f"column {column!r} appears {have.count(column)} times in {name}; "
-                "which one to use is ambiguous"
+                "which one to use is ambiguous",
+                code="duplicate_column",
+                parameter=name,
+                column=str(column),
             )
 
 
@@ -132,7 +142,9 @@ def check_number(
     """
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise ValidationTypeError(
-            f"{name} must be a real number, got {fmt(value)} ({type(value).__name__}){context}"
+            f"{name} must be a real number, got {fmt(value)} ({type(value).__name__}){context}",
+            parameter=name,
+            value=value,
         )
     try:
         number = float(value)
@@ -145,7 +157,12 @@ def check_number(
         ok = number <= high if high_inclusive else number < high
     if not ok:
         bounds = _range_text(low, high, low_inclusive, high_inclusive)
-        raise ValidationError(f"{name} must be a finite number{bounds}, got {fmt(value)}{context}")
+        raise ValidationError(
+            f"{name} must be a finite number{bounds}, got {fmt(value)}{context}",
+            code="out_of_range" if math.isfinite(number) else "missing_value",
+            parameter=name,
+            value=value,
+        )
     return number
 
 
@@ -172,13 +189,25 @@ def check_int(value: object, *, name: str, low: int | None = None, high: int | N
     """
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise ValidationTypeError(
-            f"{name} must be an integer, got {fmt(value)} ({type(value).__name__})"
+            f"{name} must be an integer, got {fmt(value)} ({type(value).__name__})",
+            parameter=name,
+            value=value,
         )
     number = int(value)
     if low is not None and number < low:
-        raise ValidationError(f"{name} must be an integer >= {low}, got {fmt(value)}")
+        raise ValidationError(
+            f"{name} must be an integer >= {low}, got {fmt(value)}",
+            code="out_of_range",
+            parameter=name,
+            value=value,
+        )
     if high is not None and number > high:
-        raise ValidationError(f"{name} must be an integer <= {high:,}, got {fmt(value)}")
+        raise ValidationError(
+            f"{name} must be an integer <= {high:,}, got {fmt(value)}",
+            code="out_of_range",
+            parameter=name,
+            value=value,
+        )
     return number
 
 
@@ -206,7 +235,10 @@ def check_in_choices(value: object, *, name: str, choices: Sequence[str]) -> str
     """One of a fixed set of option strings."""
     if not isinstance(value, str) or value not in choices:
         raise ValidationError(
-            f"{name} must be one of {', '.join(map(repr, choices))}, got {fmt(value)}"
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {fmt(value)}",
+            code="not_a_choice",
+            parameter=name,
+            value=value,
         )
     return value
 
@@ -290,7 +322,9 @@ def check_no_missing(column: pd.Series, name: str) -> None:
     if missing.any():
         first = column.index[int(np.argmax(missing))]
         raise ValidationError(
-            f"column {name!r} has {int(missing.sum())} missing value(s) (first at index {fmt(first)})"
+            f"column {name!r} has {int(missing.sum())} missing value(s) (first at index {fmt(first)})",
+            code="missing_value",
+            column=str(name),
         )
 
 
@@ -469,7 +503,7 @@ def check_list(value: object, *, name: str, empty: bool = True) -> list[Any]:
         raise ValidationTypeError(f"{name} must be a list of values, got {fmt(value)}")
     items = list(value)
     if not empty and not items:
-        raise ValidationError(f"{name} must not be empty")
+        raise ValidationError(f"{name} must not be empty", code="empty", parameter=name)
     return items
 
 
@@ -499,7 +533,9 @@ def check_timestamp(
     except (TypeError, ValueError, OverflowError) as err:  # OutOfBoundsDatetime is a ValueError
         raise ValidationError(f"{name} is not a timestamp pandas can hold: {fmt(value)}") from err
     if pd.isna(stamp):
-        raise ValidationError(f"{name} must not be missing (NaT)")
+        raise ValidationError(
+            f"{name} must not be missing (NaT)", code="missing_value", parameter=name
+        )
     if _date_only(value, stamp):
         if tz is not None and stamp.tz is None:
             stamp = stamp.tz_localize(tz)  # a date is that day where the data's times are

@@ -456,13 +456,17 @@ class PriorityModel:
         (0.5,)
         """
         if not isinstance(data, Mapping):
-            raise ValidationTypeError(f"priority model must be a mapping, got {fmt(data)}")
+            raise ValidationTypeError(
+                f"priority model must be a mapping, got {fmt(data)}", parameter="data"
+            )
         allowed = {"weights", "scales", "tiers"}
         unknown = sorted(map(str, set(data) - allowed))
         if unknown:
             raise ValidationError(
                 f"priority model has unknown field(s) {', '.join(map(repr, unknown))} "
-                f"(allowed: {', '.join(sorted(allowed))})"
+                f"(allowed: {', '.join(sorted(allowed))})",
+                code="unknown_field",
+                parameter=str(unknown[0]),
             )
         if "weights" not in data:
             raise ValidationError("priority model is missing field(s) 'weights'")
@@ -546,7 +550,7 @@ def assign_tiers(
     if bad.any():
         raise ValidationError(f"priority must be in [0, 1], got {fmt(values[bad][0])}")
     if (cutoffs is None) == (top is None):
-        raise ValidationError("give cutoffs or top (one of them)")
+        raise ValidationError("give cutoffs or top (one of them)", parameter="cutoffs")
     if cutoffs is not None:
         bounds = np.array(
             [
@@ -883,7 +887,7 @@ def account_table(
         raise ValidationError("model and events go together: give both or neither")
     if model is not None:
         if scores is not None:
-            raise ValidationError("give scores or model and events, not both")
+            raise ValidationError("give scores or model and events, not both", parameter="scores")
         scores = model.score(events)  # type: ignore[arg-type]
     if (scores is None) != (contacts is None):
         raise ValidationError("scores and contacts go together: give both or neither")
@@ -1059,7 +1063,9 @@ def scorecard(
         )
         if len(catalogue) == 0:
             raise ValidationError(
-                "the content catalogue is empty: pass content= or events with content ids"
+                "the content catalogue is empty: pass content= or events with content ids",
+                code="empty",
+                parameter="content",
             )
         item_pos = catalogue.get_indexer(pd.Index(items.astype(object)))
         seen = item_pos >= 0
@@ -1359,7 +1365,9 @@ def abm_kpis(
                 )
             )
     if not parts:
-        raise ValidationError("give at least one of contacts, deals, events, surveys")
+        raise ValidationError(
+            "give at least one of contacts, deals, events, surveys", parameter="contacts"
+        )
     result = pd.concat(parts, ignore_index=True)
     result = result.sort_values(["metric", "period"], kind="stable").reset_index(drop=True)
     return result

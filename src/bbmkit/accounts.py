@@ -660,10 +660,15 @@ class Total(Rule):
 
 def _validate_children(_: Rule, __: attrs.Attribute[Any], rules: object) -> None:
     if not isinstance(rules, tuple) or len(rules) < 2:
-        raise ValidationError(f"a composite rule needs at least two rules, got {fmt(rules)}")
+        raise ValidationError(
+            f"a composite rule needs at least two rules, got {fmt(rules)}", parameter="rules"
+        )
     for rule in rules:
         _check_rule(rule, "| or &")
     _check_depth(1 + max(rule._depth() for rule in rules))
+    n_leaves = sum(len(rule.leaves()) for rule in rules)
+    if n_leaves > _MAX_LEAVES:  # refused here, not at every later handover
+        raise ValidationError(f"rule has {n_leaves} clauses; at most {_MAX_LEAVES} are supported")
 
 
 def _check_depth(depth: int) -> None:

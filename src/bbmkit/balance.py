@@ -511,7 +511,9 @@ def ltv(
     frame = check_frame(orders, name="orders")
     require_columns(frame, [customer, value, time], name="orders")
     if (lifetime_years is None) == (churn is None):
-        raise ValidationError("give lifetime_years or churn (one of them)")
+        raise ValidationError(
+            "give lifetime_years or churn (one of them)", parameter="lifetime_years"
+        )
     if lifetime_years is not None:
         life = check_number(lifetime_years, name="lifetime_years", low=0.0, low_inclusive=False)
     else:
@@ -541,7 +543,9 @@ def ltv(
         if not np.isfinite(revenue).all() or not np.isfinite(value_).all():
             raise ValidationError(
                 f"the lifetime value overflows a float; check {value!r} and "
-                f"{'lifetime_years' if lifetime_years is not None else 'churn'}"
+                f"{'lifetime_years' if lifetime_years is not None else 'churn'}",
+                code="out_of_range",
+                column=str(value),
             )
     return pd.DataFrame(
         {
@@ -603,7 +607,8 @@ def _measures(
     if over.any():
         i = int(np.argmax(over))
         raise ValidationError(
-            f"ICP leads ({fmt(n_icp[i])}) exceed leads ({fmt(n_leads[i])}) for measure {fmt(frame.index[i])}"
+            f"ICP leads ({fmt(n_icp[i])}) exceed leads ({fmt(n_leads[i])}) for measure {fmt(frame.index[i])}",
+            parameter="measures",
         )
     return frame, n_leads, n_icp, numbers(cost)
 
@@ -686,7 +691,9 @@ def portfolio(
                     raise ValidationError(f"column {c!r} must be finite and >= 0")
             for g in ("icp", "non_icp"):
                 if (values[f"wins_{g}"] > values[f"opportunities_{g}"]).any():
-                    raise ValidationError(f"wins_{g} exceed opportunities_{g} for some measure")
+                    raise ValidationError(
+                        f"wins_{g} exceed opportunities_{g} for some measure", parameter="measures"
+                    )
                 out[f"win_rate_{g}"] = values[f"wins_{g}"] / values[f"opportunities_{g}"]
                 out[f"avg_deal_{g}"] = values[f"revenue_{g}"] / values[f"wins_{g}"]
             revenue = values["revenue_icp"] + values["revenue_non_icp"]
@@ -900,7 +907,9 @@ def _solve(
         return result
     if result.status == 2:
         return None
-    raise ValidationError(f"the rebalancing problem could not be solved: {result.message}")
+    raise ValidationError(
+        f"the rebalancing problem could not be solved: {result.message}", parameter="measures"
+    )
 
 
 def _explain_infeasible(

@@ -392,7 +392,9 @@ def iter_parquet(
     size = check_int(batch_size, name="batch_size", low=1)
     file = Path(path)
     if not file.is_file():
-        raise ValidationError(f"no Parquet file at {fmt(str(file))}")
+        raise ValidationError(
+            f"no Parquet file at {fmt(str(file))}", code="missing_value", parameter="path"
+        )
     import pyarrow as pa
 
     # pre-buffering keeps the row groups read so far allocated: memory would grow with the file

@@ -419,7 +419,9 @@ def log_odds_weights(
             for value, c, w, x in zip(values, cases, wins, weight, strict=True)
         )
     if not rows:
-        raise ValidationError("no column with at most max_categories values to learn from")
+        raise ValidationError(
+            "no column with at most max_categories values to learn from", parameter="max_categories"
+        )
     table = pd.DataFrame(rows)
     table["points"] = np.round(table["weight"] * points_per)
     table = table.sort_values("weight", ascending=False, kind="stable")

@@ -77,7 +77,9 @@ def _validate_stages(_: Funnel, __: attrs.Attribute[Any], stages: object) -> Non
     if not isinstance(stages, tuple):
         raise ValidationTypeError(f"stages must be a list of stage names, got {fmt(stages)}")
     if len(stages) < 2:
-        raise ValidationError(f"a funnel needs at least 2 stages, got {len(stages)}")
+        raise ValidationError(
+            f"a funnel needs at least 2 stages, got {len(stages)}", code="empty", parameter="stages"
+        )
     for stage in stages:
         if not isinstance(stage, str) or not stage:
             raise ValidationTypeError(f"stage names must be non-empty strings, got {fmt(stage)}")
@@ -208,11 +210,13 @@ class Funnel:
             if values[i] > values[i - 1]:
                 raise ValidationError(
                     f"count for {stages[i]!r} ({fmt(values[i])}) is larger than for the previous "
-                    f"stage {stages[i - 1]!r} ({fmt(values[i - 1])}); counts must not grow along the funnel"
+                    f"stage {stages[i - 1]!r} ({fmt(values[i - 1])}); counts must not grow along the funnel",
+                    parameter="counts",
                 )
             if values[i - 1] == 0:
                 raise ValidationError(
-                    f"count for {stages[i - 1]!r} is 0, so the rate to {stages[i]!r} is undefined"
+                    f"count for {stages[i - 1]!r} is 0, so the rate to {stages[i]!r} is undefined",
+                    parameter="counts",
                 )
         return cls(stages, tuple((values[1:] / values[:-1]).tolist()))
 
@@ -306,7 +310,8 @@ class Funnel:
         rate = self.overall_rate(end=stage)
         if rate == 0:
             raise ValidationError(
-                f"the funnel's rate to {stage or self.stages[-1]!r} is 0; no number of entrants reaches the target"
+                f"the funnel's rate to {stage or self.stages[-1]!r} is 0; no number of entrants reaches the target",
+                parameter="rates",
             )
         return plan_trials(wanted, rate, level, f"the rate to {stage or self.stages[-1]!r}")
 
@@ -457,7 +462,9 @@ class Funnel:
         (0.1,)
         """
         if not isinstance(data, Mapping):
-            raise ValidationTypeError(f"funnel must be a mapping, got {fmt(data)}")
+            raise ValidationTypeError(
+                f"funnel must be a mapping, got {fmt(data)}", parameter="data"
+            )
         unknown = sorted(map(str, set(data) - {"stages", "rates"}))
         if unknown:
             raise ValidationError(
@@ -701,7 +708,7 @@ def funnel_from_events(
     n = len(entity_ids)
     if entry_period is not None:
         if by is not None:
-            raise ValidationError("give by or entry_period, not both")
+            raise ValidationError("give by or entry_period, not both", parameter="by")
         if time is None:
             raise ValidationError("entry_period needs the times: give time=")
         by = _entry_cohorts(frame[time], codes, n, entity_ids, entry_period, time)
@@ -1132,7 +1139,9 @@ def _one_unit(times: dict[str, pd.Series]) -> dict[str, pd.Series]:
     if len({(v.dt.unit, str(v.dt.tz)) for v in stamps.values()}) <= 1:
         return times
     if len({str(v.dt.tz) for v in stamps.values()}) > 1:
-        raise ValidationError("the date columns mix time zones; convert them to one zone first")
+        raise ValidationError(
+            "the date columns mix time zones; convert them to one zone first", parameter="table"
+        )
     for unit in ("ns", "us", "ms", "s"):
         try:
             return {**times, **{k: v.dt.as_unit(unit) for k, v in stamps.items()}}

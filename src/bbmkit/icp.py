@@ -113,7 +113,8 @@ def _check_scalar(value: object, *, name: str, criterion: Criterion) -> None:
 
 
 def _values_converter(values: object) -> object:
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    # a mapping's keys are no list of values the caller meant
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         return values  # the validator explains
     return tuple(_scalar(v) for v in values)
 
@@ -782,7 +783,9 @@ def _validate_criteria(_: ICPProfile, __: attrs.Attribute[Any], criteria: object
         if names.count(n) > 1:
             raise ValidationError(
                 f"criterion names must be unique, {n!r} is used {names.count(n)} times; "
-                "pass name= to tell them apart"
+                "pass name= to tell them apart",
+                code="duplicate",
+                parameter="criteria",
             )
 
 
@@ -1058,7 +1061,9 @@ class ICPProfile:
         ICPProfile(criteria=(at_least('employees', 100.0, weight=1.0),), threshold=0.5)
         """
         if not isinstance(data, Mapping):
-            raise ValidationTypeError(f"profile must be a mapping, got {fmt(data)}")
+            raise ValidationTypeError(
+                f"profile must be a mapping, got {fmt(data)}", parameter="data"
+            )
         _check_keys(
             data,
             allowed=_PROFILE_KEYS,
@@ -1305,7 +1310,9 @@ def suggest_profile(
     """
     frame = check_frame(customers, name="customers")
     if (value is None) == (outcome is None):
-        raise ValidationError("give value (a column ranking customers) or outcome, exactly one")
+        raise ValidationError(
+            "give value (a column ranking customers) or outcome, exactly one", parameter="value"
+        )
     if value is not None:
         _require_columns(frame, [value], name="customers")
     least = check_int(
@@ -1405,7 +1412,8 @@ def suggest_profile(
         raise ValidationError(
             f"no column separates the top {n_top} rows from the rest with lift >= "
             f"{min_lift:g} (examined: {', '.join(map(str, names)) or 'none'}); "
-            "lower min_lift or examine other columns"
+            "lower min_lift or examine other columns",
+            parameter="min_lift",
         )
     return ProfileSuggestion(
         profile=ICPProfile(selected, threshold=threshold),

@@ -470,7 +470,9 @@ def learn_event_points(
     if seen.size == 0:
         raise ValidationError(
             "no event counts at the snapshots (outcome time minus horizon): none happened "
-            "before them, or half_life decayed them all to 0"
+            "before them, or half_life decayed them all to 0",
+            code="empty",
+            parameter="outcomes",
         )
     _, beta = _fit_dense(features[:, seen], won.astype(np.float64), penalty)
     points = np.round(beta * scale / math.log(2.0)) + 0.0

@@ -121,7 +121,9 @@ def absorbing_chain(transitions: pd.DataFrame) -> AbsorbingChain:
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise ValidationError(
-            f"transition probability {labels[i]!r} -> {labels[j]!r} must be in [0, 1], got {fmt(P[i, j])}"
+            f"transition probability {labels[i]!r} -> {labels[j]!r} must be in [0, 1], got {fmt(P[i, j])}",
+            code="out_of_range",
+            parameter="transitions",
         )
     sums = P.sum(axis=1)
     off = np.abs(sums - 1.0) > _TOLERANCE
@@ -133,7 +135,9 @@ def absorbing_chain(transitions: pd.DataFrame) -> AbsorbingChain:
         raise ValidationError("transitions has no absorbing state (one with P[s, s] == 1)")
     transient = ~absorbing
     if not transient.any():
-        raise ValidationError("every state is absorbing; there is nothing to move")
+        raise ValidationError(
+            "every state is absorbing; there is nothing to move", parameter="transitions"
+        )
     _check_reachable(P, absorbing, labels)
     Q = P[np.ix_(transient, transient)]
     R = P[np.ix_(transient, absorbing)]
@@ -159,7 +163,9 @@ def _check_reachable(
         reach = grown
     if not reach.all():
         stuck = labels[~reach][0]
-        raise ValidationError(f"state {stuck!r} cannot reach any absorbing state")
+        raise ValidationError(
+            f"state {stuck!r} cannot reach any absorbing state", parameter="transitions"
+        )
 
 
 def stage_transitions(

@@ -111,7 +111,9 @@ def funnel(
     if split is not None:
         parts, _ = _table(split, "split", ["reached_icp", "reached_non_icp"], [])
         if not frame.index.isin(parts.index).all():
-            raise ValidationError("split has no row for some stages of table; pass the same funnel")
+            raise ValidationError(
+                "split has no row for some stages of table; pass the same funnel", parameter="split"
+            )
         icp = numeric_values(parts["reached_icp"].reindex(frame.index), "reached_icp")
         other = numeric_values(parts["reached_non_icp"].reindex(frame.index), "reached_non_icp")
         ax.barh(y, icp, color=_ICP, label="ICP")
@@ -341,7 +343,11 @@ def score_history(
     chosen = list(frame.index[:10]) if rows is None else check_list(rows, name="rows")
     missing = [r for r in chosen if not isinstance(r, Hashable) or r not in frame.index]
     if missing:
-        raise ValidationError(f"rows not in history: {', '.join(map(repr, missing[:5]))}")
+        raise ValidationError(
+            f"rows not in history: {', '.join(map(repr, missing[:5]))}",
+            code="unknown_value",
+            parameter="rows",
+        )
     ax = _axes(ax)
     x = list(frame.columns)
     for row in chosen:

@@ -695,7 +695,8 @@ class PointsTable:
         if self.odds is None:
             raise ValidationError(
                 "this points table has no odds scale: give odds=OddsScale(...) or learn it "
-                "with learn_points"
+                "with learn_points",
+                parameter="odds",
             )
         score = self.score(frame)
         return pd.Series(

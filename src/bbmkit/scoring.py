@@ -294,7 +294,8 @@ class ScoringModel:
         if len(decays) > 1:
             raise ValidationError(
                 "give one decay: half_life (exponential), lifespan (linear) or step_decay, "
-                f"not {' and '.join(decays)}"
+                f"not {' and '.join(decays)}",
+                parameter="half_life",
             )
         unknown = [k for k in self.event_caps if k not in self.points]
         if unknown:
@@ -318,7 +319,9 @@ class ScoringModel:
                 if member in owner:
                     raise ValidationError(
                         f"event type {member!r} is in two groups ({owner[member]!r} and "
-                        f"{name!r}); a type belongs to at most one group"
+                        f"{name!r}); a type belongs to at most one group",
+                        code="duplicate",
+                        parameter="groups",
                     )
                 owner[member] = name
         for name, value in _rules.check_keys(self.group_caps, "group_caps").items():
@@ -1419,15 +1422,23 @@ class ScoringModel:
         100.0
         """
         if not isinstance(data, Mapping):
-            raise ValidationTypeError(f"scoring model must be a mapping, got {fmt(data)}")
+            raise ValidationTypeError(
+                f"scoring model must be a mapping, got {fmt(data)}", parameter="data"
+            )
         allowed = {f.name for f in attrs.fields(cls)}
         unknown = sorted(map(str, set(data) - allowed))
         if unknown:
             raise ValidationError(
-                f"scoring model has unknown field(s) {_listed(unknown)} (allowed: {', '.join(sorted(allowed))})"
+                f"scoring model has unknown field(s) {_listed(unknown)} (allowed: {', '.join(sorted(allowed))})",
+                code="unknown_field",
+                parameter=str(unknown[0]),
             )
         if "points" not in data:
-            raise ValidationError("scoring model is missing field(s) 'points'")
+            raise ValidationError(
+                "scoring model is missing field(s) 'points'",
+                code="missing_field",
+                parameter="points",
+            )
         kwargs = {k: v for k, v in data.items() if k != "points" and v is not None}
         return cls(data["points"], **kwargs)
 
@@ -1499,7 +1510,9 @@ def _check_whole_contacts(frames: list[pd.DataFrame], contact: str) -> None:
         first = parts[0].append(parts[1:])[int(np.argmax(twice))]
         raise ValidationError(
             f"contact {fmt(first)} is in two partials; a model with limits, a floor, inactivity "
-            "or resets reads each contact's events together, so split the log by contact"
+            "or resets reads each contact's events together, so split the log by contact",
+            code="duplicate",
+            parameter="partials",
         )
 
 
