@@ -136,7 +136,7 @@ def _items(accounts: object, weights: object, scales: object) -> _Items:
     return _Items(frame=frame, columns=columns, normalised=values, weights=finite_weights(raw))
 
 
-# normalisations of raw items (revenue, employees) onto [0, 1], by name
+#: Names of the normalisations of raw items (revenue, employees) onto [0, 1].
 SCALE_MODES: tuple[str, ...] = ("max", "minmax", "rank", "log")
 
 

@@ -53,6 +53,8 @@ __all__ = [
     "rebalance",
 ]
 
+#: What :func:`diagnose_balance` finds for a group: too much volume of the wrong
+#: leads, balanced, too few leads of the right kind, or too few leads to say.
 Diagnosis: TypeAlias = Literal["quantity_bias", "balanced", "quality_bias", "insufficient_data"]
 
 _ALL = "all"

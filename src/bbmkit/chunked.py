@@ -1,7 +1,7 @@
 """Scores and account rollups of tables that do not fit in memory: chunks, Parquet, Dask.
 
-All three rest on :meth:`ScoringModel.partial` / :meth:`~ScoringModel.combine`
-/ :meth:`~ScoringModel.finalize`: each chunk becomes the decayed points per
+All three rest on :meth:`~bbmkit.ScoringModel.partial` / :meth:`~bbmkit.ScoringModel.combine`
+/ :meth:`~bbmkit.ScoringModel.finalize`: each chunk becomes the decayed points per
 (contact, event type), partials add up, and the caps are applied once at the
 end. Memory is bounded by the number of distinct (contact, event type) pairs,
 not by the number of events.
@@ -107,7 +107,7 @@ def score_chunks(
     as_of : timestamp-like or float
         Scoring time (required: no chunk knows the latest event of the log).
     quantity : str, optional
-        Column of occurrences per row, as in :meth:`ScoringModel.score`.
+        Column of occurrences per row, as in :meth:`~bbmkit.ScoringModel.score`.
     combine_every : int, default 8
         Partials are merged every this many chunks, so memory stays at a few
         partials.
@@ -322,7 +322,7 @@ class _RunningSums:
         return ids
 
     def partial(self, model: ScoringModel, contact: str, event: str) -> pd.DataFrame:
-        """The sums so far as a :meth:`ScoringModel.partial` frame (to go on by merging frames)."""
+        """The sums so far as a :meth:`~bbmkit.ScoringModel.partial` frame (to go on by merging frames)."""
         kept = self._kept()
         ids = self._ids(kept, self.dtype if self.dtype is not None else np.dtype(np.int64))
         rest = self.columns[0][kept].copy()

@@ -1046,12 +1046,6 @@ class ScoringModel:
         threshold : float
             The score a contact must keep (e.g. the handover threshold).
 
-        Limits, quantities, resets and floors are taken into account (the
-        floor is not checked again after ``as_of``: nothing happens then).
-        A model with ``step_decay``, ``window``, ``inactivity`` or
-        ``group_caps`` has no closed form here and raises; use
-        :meth:`history` at future dates for those.
-
         Returns
         -------
         pandas.DataFrame
@@ -1060,6 +1054,14 @@ class ScoringModel:
             drops below the threshold) and ``at`` (``as_of + days``: a
             Timestamp for a datetime log, NaT if never; a number of days
             otherwise).
+
+        Notes
+        -----
+        Limits, quantities, resets and floors are taken into account (the
+        floor is not checked again after ``as_of``: nothing happens then).
+        A model with ``step_decay``, ``window``, ``inactivity`` or
+        ``group_caps`` has no closed form here and raises; use
+        :meth:`history` at future dates for those.
 
         Examples
         --------

@@ -54,7 +54,9 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 _NAME_LIMIT, _DESCRIPTION_LIMIT = 200, 10_000
 
+#: Any model that serialises to a document.
 Model: TypeAlias = ICPProfile | ScoringModel | PointsTable | Rule | Funnel | PriorityModel
+#: The ``"type"`` of a document.
 Kind: TypeAlias = Literal[
     "icp_profile", "scoring_model", "points_table", "rule", "funnel", "priority_model"
 ]

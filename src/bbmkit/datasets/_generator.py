@@ -29,6 +29,7 @@ __all__ = [
 START = pd.Timestamp("2026-04-01")
 END = pd.Timestamp("2026-09-30 23:59:59")
 
+#: The industries of the demo accounts.
 INDUSTRIES = (
     "software",
     "manufacturing",
@@ -39,12 +40,14 @@ INDUSTRIES = (
     "education",
 )
 _INDUSTRY_P = (0.18, 0.20, 0.14, 0.12, 0.14, 0.12, 0.10)
+#: The regions of the demo accounts.
 REGIONS = ("Japan", "APAC", "EMEA", "North America")
 _REGION_P = (0.40, 0.20, 0.20, 0.20)
+#: The roles of the demo contacts.
 ROLES = ("executive", "director", "manager", "staff")
 _ROLE_P = (0.10, 0.20, 0.35, 0.35)
 
-# programme -> (share of leads, affinity for ICP accounts)
+#: The lead-generation programmes (measures) of the demo contacts.
 PROGRAMMES = (
     "seo",
     "paid_ads",
@@ -58,9 +61,10 @@ PROGRAMMES = (
 _PROGRAMME_SHARE = (0.22, 0.20, 0.15, 0.13, 0.12, 0.08, 0.05, 0.05)
 _PROGRAMME_AFFINITY = (0.0, -0.8, 0.5, 1.0, 1.2, 2.5, 3.0, 6.0)
 
-# the demand-waterfall statuses a contact can be in, in order
+#: The demand-waterfall statuses a demo contact can be in, in order.
 STAGES = ("ML", "MAL", "MQL", "SAL", "SQL", "C")
 
+#: The behavioural event types of the demo event log.
 EVENT_TYPES = (
     "web_visit",
     "email_click",
@@ -77,6 +81,7 @@ _EVENT_P_HOT = np.array([0.34, 0.16, 0.16, 0.10, 0.07, 0.10, 0.06, 0.01])
 
 _EVENT_CHANNEL = ("web", "email", "content", "webinar", "seminar", "web", "web", "email")
 _EVENT_MINUTES = (3.0, 0.5, 8.0, 45.0, 120.0, 4.0, 10.0, 0.2)
+#: The content ids (white papers) of the demo content catalogue.
 CONTENT = tuple(f"wp{i:02d}" for i in range(1, 13))
 
 
