@@ -534,13 +534,16 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     # plots
     "plot.icp_rates": (
         lambda **kw: plot.icp_rates(ax=_fig(), **kw),
-        {"table": bk.icp_rate(IS_ICP, by=PROGRAMME), "band": (0.2, 0.5)},
+        {"table": bk.icp_rate(IS_ICP, by=PROGRAMME), "band": (0.2, 0.5), "top": 5, "title": "x"},
     ),
     "plot.funnel": (
         lambda **kw: plot.funnel(ax=_fig(), **kw),
         {"table": bk.funnel_from_events(STAGE_EVENTS, list(datasets.STAGES), entity="entity_id")},
     ),
-    "plot.grade_grid": (lambda **kw: plot.grade_grid(ax=_fig(), **kw), {"grades": GRADES}),
+    "plot.grade_grid": (
+        lambda **kw: plot.grade_grid(ax=_fig(), **kw),
+        {"grades": GRADES, "title": "Leads"},
+    ),
     "plot.priority_bars": (
         lambda **kw: plot.priority_bars(ax=_fig(), **kw),
         {

@@ -1,6 +1,8 @@
 import subprocess
 import sys
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -55,10 +57,69 @@ def test_icp_rates_band(demo: bk.datasets.DemoData) -> None:
     leads = demo.leads()
     table = bk.icp_rate(demo_profile().is_icp(leads), by=leads["programme"])
     ax = plot.icp_rates(table, band=(0.4, 0.7))
-    assert [t.get_text() for t in ax.get_xticklabels()] == [str(p) for p in table.index[:-1]]
+    groups = table.drop(index="all")
+    by_size = groups.sort_values("total", ascending=False, kind="stable").index
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == list(map(str, by_size))
     bars = [p for p in ax.patches if p.get_width() < 1]  # the band is a wide polygon
     assert len(bars) >= len(table) - 1
     assert any(line.get_linestyle() == "--" for line in ax.get_lines())  # the "all" line
+    assert ax.get_title() == "ICP rate by programme"
+    _assert_readable(ax)
+
+
+def _texts(ax: Any) -> list[Any]:
+    legend = ax.get_legend()
+    return [
+        t
+        for t in [*ax.texts, *ax.get_xticklabels(), *ax.get_yticklabels(), ax.title]
+        + ([*legend.get_texts()] if legend is not None else [])
+        if t.get_visible() and t.get_text()
+    ]
+
+
+def _assert_readable(ax: Any) -> None:
+    """No two texts overlap, and every bar colour has a legend entry."""
+    figure = ax.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in _texts(ax)]
+    legend = ax.get_legend()
+    if legend is not None:
+        boxes.append(("<legend>", legend.get_window_extent(renderer)))
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            if a == "<legend>" or b == "<legend>":
+                inside = [t.get_text() for t in legend.get_texts()]
+                if a in inside or b in inside:
+                    continue
+            assert not box_a.overlaps(box_b), (a, b)
+    bar_colours = {tuple(p.get_facecolor()) for p in ax.patches if p.get_width() < 1}
+    legend_colours = {
+        tuple(h.get_facecolor())
+        for h in (legend.legend_handles if legend is not None else [])
+        if hasattr(h, "get_facecolor")
+    }
+    assert bar_colours <= legend_colours, (bar_colours, legend_colours)
+
+
+@pytest.mark.parametrize("n_groups", [2, 6, 7, 22])
+def test_icp_rates_stay_readable_with_many_groups(n_groups: int) -> None:
+    rng = np.random.default_rng(n_groups)
+    sizes = rng.integers(5, 5_000, n_groups)
+    flags = np.concatenate([rng.random(n) < rng.uniform(0.05, 0.95) for n in sizes])
+    labels = np.repeat([f"measure_{i:02d}" for i in range(n_groups)], sizes)
+    table = bk.icp_rate(flags, by=pd.Series(labels, name="measure"), ci=0.95)
+    ax = plot.icp_rates(table, band=(0.3, 0.6))
+    ticks = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    assert len(ticks) == min(n_groups, 13)
+    if n_groups > 12:
+        assert ticks[-1] == f"other ({n_groups - 12})"
+        folded = table.drop(index="all").sort_values("total", ascending=False).iloc[12:]
+        assert ax.texts[-1].get_text() == f"{folded['icp'].sum() / folded['total'].sum():.0%}"
+    _assert_readable(ax)
+    assert ax.get_title() == "ICP rate by measure"
+    plt.close(ax.figure)
+    assert plot.icp_rates(table, band=(0.3, 0.6), top=None, title="Q3").get_title() == "Q3"
 
 
 def test_grade_grid_priority_and_history(demo: bk.datasets.DemoData) -> None:
@@ -90,3 +151,15 @@ def test_invalid_inputs() -> None:
         plot.grade_grid(pd.Series(["good"]))
     with pytest.raises(bk.ValidationError, match="rows not in history"):
         plot.score_history(pd.DataFrame({0: [1.0]}, index=["a"]), rows=["z"])
+
+
+def test_grade_grid_text_contrasts_with_its_cell() -> None:
+    grades = pd.Series(["A1"] * 90 + ["B2"] * 3 + ["C3"] * 45)
+    ax = plot.grade_grid(grades)
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["90"] == "white"  # the darkest cell
+    assert colours["3"] == "black"
+    assert colours["0"] == "black"
+    assert ax.get_title() == "Leads by ICP fit and engagement"
+    assert plot.grade_grid(grades, title="Q3 leads").get_title() == "Q3 leads"
+    plt.close("all")

@@ -27,6 +27,7 @@ from bbmkit._validation import (
 
 try:
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 except ImportError as err:  # pragma: no cover - exercised only without the extra
     raise ImportError('bbmkit.plot needs matplotlib: pip install "bbmkit[plot]"') from err
 
@@ -69,6 +70,14 @@ def _table(
 
 def _columns(table: object) -> list[Any]:
     return list(table.columns) if isinstance(table, pd.DataFrame) else []
+
+
+def _title(title: object, default: str) -> str:
+    if title is None:
+        return default
+    if not isinstance(title, str):
+        raise ValidationTypeError(f"title must be text or None, got {fmt(title)}", value=title)
+    return title
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -155,8 +164,29 @@ def funnel(
     return ax
 
 
-def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None = None) -> Axes:
+# colour-blind-safe (Okabe-Ito): below the band, in it, above it
+_BIAS_COLOURS = {
+    "quantity bias (below the band)": "#E69F00",
+    "balanced (in the band)": "#0072B2",
+    "quality bias (above the band)": "#CC79A7",
+}
+
+
+def icp_rates(
+    table: pd.DataFrame,
+    *,
+    band: tuple[float, float],
+    top: int | None = 12,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """ICP rate per measure (or stage, channel) against the target band.
+
+    Groups are drawn largest first; beyond ``top`` groups the rest are
+    folded into one ``"other"`` bar. A bar's colour says whether the group
+    is below the band (quantity bias: many leads, few of them ICP), in it,
+    or above it (quality bias: few, well-chosen leads); each colour used has
+    a legend entry.
 
     Parameters
     ----------
@@ -165,6 +195,17 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
         drawn as a line); with ``ci=`` its intervals are drawn as whiskers.
     band : (float, float)
         The target band, shaded.
+    top : int or None, default 12
+        Groups drawn on their own, by number of leads; ``None`` draws all.
+    title : str, optional
+        Defaults to "ICP rate by" and the table's index name.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Examples
     --------
@@ -173,24 +214,43 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
     >>> from bbmkit import icp_rate
     >>> from bbmkit.plot import icp_rates
     >>> ax = icp_rates(icp_rate([1, 0, 1, 1], by=["seo", "seo", "abm", "abm"]), band=(0.4, 0.7))
-    >>> len(ax.patches) >= 2
-    True
+    >>> [t.get_text().split()[0] for t in ax.get_xticklabels()], ax.get_title()
+    (['abm', 'seo'], 'ICP rate by group')
     """
     frame, _ = _table(table, "table", ["total"], ["icp_rate"])
     low, high = check_band(band)
+    limit = None if top is None else check_int(top, name="top", low=1, high=200)
+    heading = _title(title, f"ICP rate by {frame.index.name or 'group'}")
     ax = _axes(ax)
     groups = frame.drop(index="all", errors="ignore")
-    rates = numeric_values(groups["icp_rate"], "icp_rate")
     totals = numeric_values(groups["total"], "total")
-    colours = [_ICP if low <= r <= high else "#d9822b" for r in rates]
-    x = np.arange(len(groups))
-    ax.bar(x, rates, color=colours)
-    if {"lower", "upper"} <= set(frame.columns):  # icp_rate(..., ci=0.95): the intervals
-        _, bounds = _table(groups, "table", [], ["lower", "upper"])
+    rates = numeric_values(groups["icp_rate"], "icp_rate")
+    intervals = {"lower", "upper"} <= set(frame.columns)
+    lower = numeric_values(groups["lower"], "lower") if intervals else np.full(len(groups), np.nan)
+    upper = numeric_values(groups["upper"], "upper") if intervals else np.full(len(groups), np.nan)
+    order = np.argsort(-totals, kind="stable")  # largest first; ties keep the table's order
+    labels = [str(g) for g in groups.index[order]]
+    totals, rates, lower, upper = totals[order], rates[order], lower[order], upper[order]
+    if limit is not None and len(labels) > limit:
+        rest = slice(limit, None)
+        icp = np.nan_to_num(rates[rest]) * totals[rest]  # ICP leads of the folded groups
+        n_rest = totals[rest].sum()
+        labels = [*labels[:limit], f"other ({len(totals) - limit})"]
+        folded_rate = icp.sum() / n_rest if n_rest > 0 else np.nan
+        rates = np.append(rates[:limit], folded_rate)
+        totals = np.append(totals[:limit], n_rest)
+        lower = np.append(lower[:limit], np.nan)  # no interval for a mixture of groups
+        upper = np.append(upper[:limit], np.nan)
+    names = list(_BIAS_COLOURS)
+    kind = np.where(rates < low, 0, np.where(rates > high, 2, 1))
+    x = np.arange(len(labels))
+    ax.bar(x, np.nan_to_num(rates), color=[_BIAS_COLOURS[names[k]] for k in kind])
+    known = ~np.isnan(lower) & ~np.isnan(upper)
+    if known.any():
         ax.errorbar(
-            x,
-            rates,
-            yerr=np.maximum(np.vstack([rates - bounds["lower"], bounds["upper"] - rates]), 0.0),
+            x[known],
+            rates[known],
+            yerr=np.maximum(np.vstack([rates - lower, upper - rates])[:, known], 0.0),
             fmt="none",
             ecolor="black",
             capsize=3,
@@ -204,26 +264,47 @@ def icp_rates(table: pd.DataFrame, *, band: tuple[float, float], ax: Axes | None
             color="black",
             linestyle="--",
             linewidth=1,
-            label="all",
+            label="all groups",
         )
-    for xi, rate, total in zip(x, rates, totals, strict=True):
-        ax.text(
-            float(xi), rate, f"{rate:.0%}\nn={total:,.0f}", ha="center", va="bottom", fontsize=7
-        )
-    ax.set_xticks(x, [str(g) for g in groups.index], rotation=30, ha="right")
-    ax.set_ylim(0, 1.1)
-    ax.set_ylabel("ICP rate")
-    ax.legend(loc="upper left", fontsize=8)
+    for xi, rate in zip(x, rates, strict=True):
+        if not np.isnan(rate):
+            ax.text(float(xi), rate + 0.01, f"{rate:.0%}", ha="center", va="bottom", fontsize=7)
+    # group and size under the bar; upright text for a few groups, vertical for many
+    ticks = [f"{label}\n(n={total:,.0f})" for label, total in zip(labels, totals, strict=True)]
+    ax.set_xticks(x, ticks, rotation=0 if len(labels) <= 6 else 90, fontsize=8)
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.set_ylim(0, 1.4)  # headroom above 100% holds the legend clear of the bars
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_ylabel("ICP rate (ICP leads / leads)")
+    ax.set_xlabel(str(frame.index.name or "group"))
+    handles, legend_labels = ax.get_legend_handles_labels()
+    for k in sorted(set(kind.tolist())):
+        handles.append(Patch(color=_BIAS_COLOURS[names[k]]))
+        legend_labels.append(names[k])
+    ax.legend(handles, legend_labels, loc="upper center", ncol=3, fontsize=7, frameon=False)
+    ax.set_title(heading)
     return ax
 
 
-def grade_grid(grades: pd.Series, *, ax: Axes | None = None) -> Axes:
+def grade_grid(grades: pd.Series, *, title: str | None = None, ax: Axes | None = None) -> Axes:
     """Heat map of leads per fit x engagement grade (A1 top left).
+
+    Counts are written in white on dark cells and in black on light ones.
 
     Parameters
     ----------
     grades : pandas.Series
         :func:`~bbmkit.grade` output (``"A1"``, ``"B3"``, ...).
+    title : str, optional
+        Defaults to "Leads by ICP fit and engagement".
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Examples
     --------
@@ -247,15 +328,22 @@ def grade_grid(grades: pd.Series, *, ax: Axes | None = None) -> Axes:
         rownames=["fit"],
         colnames=["engagement"],
     )
+    heading = _title(title, "Leads by ICP fit and engagement")
     ax = _axes(ax)
-    image = ax.imshow(grid.to_numpy(), cmap="Blues")
-    for (i, j), count in np.ndenumerate(grid.to_numpy()):
-        ax.text(j, i, f"{count:,}", ha="center", va="center", fontsize=8)
+    counts = grid.to_numpy()
+    image = ax.imshow(counts, cmap="Blues")
+    # the colour map's own lightness decides the text colour: readable on every cell
+    shades = np.asarray(image.cmap(image.norm(counts)), dtype=float)
+    lightness = shades[..., :3] @ np.array([0.299, 0.587, 0.114])
+    for (i, j), count in np.ndenumerate(counts):
+        colour = "white" if lightness[i, j] < 0.5 else "black"
+        ax.text(j, i, f"{count:,}", ha="center", va="center", fontsize=8, color=colour)
     ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index])
     ax.set_xlabel("engagement (1 = most engaged)")
     ax.set_ylabel("ICP fit (A = best)")
     ax.figure.colorbar(image, ax=ax, label="leads")
+    ax.set_title(heading)
     return ax
 
 
