@@ -538,7 +538,11 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     ),
     "plot.funnel": (
         lambda **kw: plot.funnel(ax=_fig(), **kw),
-        {"table": bk.funnel_from_events(STAGE_EVENTS, list(datasets.STAGES), entity="entity_id")},
+        {
+            "table": bk.funnel_from_events(STAGE_EVENTS, list(datasets.STAGES), entity="entity_id"),
+            "entity": "leads",
+            "title": "Funnel",
+        },
     ),
     "plot.grade_grid": (
         lambda **kw: plot.grade_grid(ax=_fig(), **kw),

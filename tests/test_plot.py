@@ -40,17 +40,64 @@ def test_funnel_with_split_and_given_axes(demo: bk.datasets.DemoData) -> None:
         demo.stage_events, STAGES, demo_profile().is_icp(demo.leads()), entity="contact_id"
     )
     _, ax = plt.subplots()
-    returned = plot.funnel(table, split=split, ax=ax)
+    returned = plot.funnel(table, split=split, entity="leads", ax=ax)
     assert returned is ax
+    assert len(ax.figure.axes) == 1  # one axis a marketer reads
     assert [t.get_text() for t in ax.get_yticklabels()] == list(STAGES)
     assert len(ax.patches) == 2 * len(STAGES)  # ICP and non-ICP bar per stage
     labels = [t.get_text() for t in ax.texts]
     assert labels[0].strip() == "3,000"
-    assert "%" in labels[1]
-    assert ax.get_legend() is not None
-    top = next(other for other in ax.figure.axes if other is not ax)  # the rate axis
-    assert top.get_xlim() == (0.0, 1.0)
-    assert len(top.lines) >= 1  # the rate markers with their whiskers
+    # the ICP rate and both conversion rates of each stage are written out
+    mql = list(STAGES).index("MQL")
+    assert f"{split['icp_rate'].iloc[mql]:.0%}" in labels
+    both = f"{split['rate_icp'].iloc[mql]:.0%} / {split['rate_non_icp'].iloc[mql]:.0%}"
+    assert both in labels
+    assert ax.get_xlabel() == "leads reaching the stage"
+    assert ax.get_title() == "Funnel: leads per stage"
+    _assert_no_overlaps(ax)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["ICP leads", "non-ICP leads"]
+    plt.close("all")
+
+
+def test_funnel_rates_never_overlap_the_bars(demo: bk.datasets.DemoData) -> None:
+    table = bk.funnel_from_events(demo.stage_events, STAGES, entity="contact_id")
+    ax = plot.funnel(table)
+    _assert_no_overlaps(ax)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    rate_texts = [t for t in ax.texts if "%" in t.get_text()]
+    assert len(rate_texts) == len(STAGES) - 1  # the first stage has no rate
+    for bar in ax.patches:
+        for text in rate_texts:
+            assert not bar.get_window_extent(renderer).overlaps(text.get_window_extent(renderer))
+    assert max(ax.get_xticks()) <= table["reached"].max()  # no scale under the rate column
+    plt.close("all")
+
+
+def test_funnel_draws_a_model_or_its_projection_and_refuses_cohorts(
+    demo: bk.datasets.DemoData,
+) -> None:
+    model = bk.Funnel.customer_journey()
+    ax = plot.funnel(model)
+    assert [p.get_width() for p in ax.patches] == model.project(1000).tolist()
+    assert ax.get_xlabel() == "entities per 1,000 entering"
+    assert "20%" in [t.get_text() for t in ax.texts]  # awareness -> lead
+    ax = plot.funnel(model.project(5000), entity="accounts")
+    assert ax.patches[0].get_width() == 5000
+    cohorts = bk.funnel_from_events(
+        demo.stage_events,
+        STAGES,
+        entity="contact_id",
+        by=demo.leads().set_index("contact_id")["programme"]
+        if "contact_id" in demo.leads()
+        else demo.leads()["programme"],
+    )
+    with pytest.raises(bk.ValidationError, match=r"one funnel per programme.*table\.loc"):
+        plot.funnel(cohorts)
+    with pytest.raises(bk.ValidationTypeError, match="entity must be a non-empty noun"):
+        plot.funnel(model, entity="")
+    plt.close("all")
 
 
 def test_icp_rates_band(demo: bk.datasets.DemoData) -> None:
@@ -79,6 +126,19 @@ def _texts(ax: Any) -> list[Any]:
 
 def _assert_readable(ax: Any) -> None:
     """No two texts overlap, and every bar colour has a legend entry."""
+    _assert_no_overlaps(ax)
+    legend = ax.get_legend()
+    bar_colours = {tuple(p.get_facecolor()) for p in ax.patches if p.get_width() < 1}
+    legend_colours = {
+        tuple(h.get_facecolor())
+        for h in (legend.legend_handles if legend is not None else [])
+        if hasattr(h, "get_facecolor")
+    }
+    assert bar_colours <= legend_colours, (bar_colours, legend_colours)
+
+
+def _assert_no_overlaps(ax: Any) -> None:
+    """No two texts (labels, ticks, title, legend) overlap on the Agg renderer."""
     figure = ax.figure
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
@@ -93,13 +153,6 @@ def _assert_readable(ax: Any) -> None:
                 if a in inside or b in inside:
                     continue
             assert not box_a.overlaps(box_b), (a, b)
-    bar_colours = {tuple(p.get_facecolor()) for p in ax.patches if p.get_width() < 1}
-    legend_colours = {
-        tuple(h.get_facecolor())
-        for h in (legend.legend_handles if legend is not None else [])
-        if hasattr(h, "get_facecolor")
-    }
-    assert bar_colours <= legend_colours, (bar_colours, legend_colours)
 
 
 @pytest.mark.parametrize("n_groups", [2, 6, 7, 22])

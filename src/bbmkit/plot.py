@@ -34,6 +34,8 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from bbmkit.funnel import Funnel
+
 __all__ = ["funnel", "grade_grid", "icp_rates", "priority_bars", "score_history"]
 
 _ICP = "#2a7ab9"
@@ -86,81 +88,155 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _funnel_table(table: object) -> tuple[pd.DataFrame, dict[str, np.ndarray], bool]:
+    """Counts, rates and intervals by stage from any funnel bbmkit gives; True for a projection."""
+    from bbmkit.funnel import Funnel
+
+    if isinstance(table, Funnel):
+        table = table.project(1000)
+    if isinstance(table, pd.Series):  # Funnel.project: expected entities per stage
+        counts = numeric_values(table, "table")
+        if table.empty or not (np.isfinite(counts) & (counts >= 0)).all():
+            raise ValidationError(
+                "table must hold finite expected counts >= 0 per stage", parameter="table"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.append(np.nan, counts[1:] / counts[:-1])
+        frame = pd.DataFrame({"reached": counts, "rate": rate}, index=table.index)
+        frame["lower"] = frame["upper"] = np.nan
+        table, projected = frame, True
+    else:
+        projected = False
+    if isinstance(table, pd.DataFrame) and isinstance(table.index, pd.MultiIndex):
+        levels = [str(n) for n in table.index.names[:-1]]
+        raise ValidationError(
+            f"table holds one funnel per {', '.join(levels)} (a {table.index.nlevels}-level "
+            "index); draw one of them, e.g. table.loc[cohort]",
+            parameter="table",
+        )
+    frame, checked = _table(table, "table", ["reached"], ["rate", "lower", "upper"])
+    return frame, checked, projected
+
+
+def _pct(x: float) -> str:
+    return "-" if np.isnan(x) else f"{x:.0%}"
+
+
 def funnel(
-    table: pd.DataFrame, *, split: pd.DataFrame | None = None, ax: Axes | None = None
+    table: pd.DataFrame | pd.Series | Funnel,
+    *,
+    split: pd.DataFrame | None = None,
+    entity: str = "entities",
+    title: str | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
-    """Funnel chart: entities per stage, with each stage's conversion rate and interval.
+    """Funnel chart: how many reach each stage, and the conversion into it.
+
+    Bars count the ``entity`` reaching each stage on one axis; a column of
+    text beside them gives each stage's conversion rate from the previous
+    one with its interval. With ``split``, the bars are divided into ICP and
+    non-ICP, and the text gives the ICP rate of each stage and the two
+    groups' conversion rates (the comparison that view exists for).
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    table : pandas.DataFrame, pandas.Series or Funnel
         :func:`~bbmkit.funnel_from_events` output (``reached``, ``rate``,
-        ``lower``, ``upper`` by stage).
+        ``lower``, ``upper`` by stage), :meth:`~bbmkit.Funnel.project`
+        output, or a :class:`~bbmkit.Funnel` (drawn per 1,000 entering).
+        Per-cohort output (a two-level index) is an error: draw one cohort.
     split : pandas.DataFrame, optional
-        :func:`~bbmkit.icp_funnel` output: bars are split into ICP and
-        non-ICP entities.
+        :func:`~bbmkit.icp_funnel` output for the same stages.
+    entity : str, default "entities"
+        The noun for what is counted ("leads", "accounts").
+    title : str, optional
+        Defaults to "Funnel:" and ``entity`` per stage.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from bbmkit import funnel_from_events
+    >>> from bbmkit import Funnel, funnel_from_events
     >>> from bbmkit.plot import funnel
     >>> log = pd.DataFrame({"entity_id": list("abcd"), "stage": ["MQL", "SQL", "SQL", "MQL"],
     ...                     "timestamp": [1.0, 2.0, 3.0, 4.0]})
-    >>> ax = funnel(funnel_from_events(log, ["MQL", "SQL"]))
-    >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['MQL', 'SQL']
+    >>> ax = funnel(funnel_from_events(log, ["MQL", "SQL"]), entity="leads")
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+    (['MQL', 'SQL'], 'leads reaching the stage')
+    >>> funnel(Funnel(["lead", "sql", "won"], [0.2, 0.3])).get_xlabel()
+    'entities per 1,000 entering'
     """
-    frame, checked = _table(table, "table", ["reached"], ["rate", "lower", "upper"])
-    ax = _axes(ax)
-    stages = [str(s) for s in frame.index]
-    y = np.arange(len(stages))[::-1]
+    frame, checked, projected = _funnel_table(table)
+    if not isinstance(entity, str) or not entity:
+        raise ValidationTypeError(
+            f"entity must be a non-empty noun, got {fmt(entity)}", value=entity
+        )
+    heading = _title(title, f"Funnel: {entity} per stage")
+    parts = None
     if split is not None:
-        parts, _ = _table(split, "split", ["reached_icp", "reached_non_icp"], [])
+        parts, _ = _table(
+            split,
+            "split",
+            ["reached_icp", "reached_non_icp"],
+            ["icp_rate", "rate_icp", "rate_non_icp"],
+        )
         if not frame.index.isin(parts.index).all():
             raise ValidationError(
                 "split has no row for some stages of table; pass the same funnel", parameter="split"
             )
+    ax = _axes(ax)
+    stages = [str(s) for s in frame.index]
+    y = np.arange(len(stages))[::-1].astype(float)
+    reached = checked["reached"]
+    if parts is not None:
         icp = numeric_values(parts["reached_icp"].reindex(frame.index), "reached_icp")
         other = numeric_values(parts["reached_non_icp"].reindex(frame.index), "reached_non_icp")
-        ax.barh(y, icp, color=_ICP, label="ICP")
-        ax.barh(y, other, left=icp, color=_OTHER, label="non-ICP")
-        ax.legend(loc="lower right")
+        ax.barh(y, icp, color=_ICP, label=f"ICP {entity}")
+        ax.barh(y, other, left=icp, color=_OTHER, label=f"non-ICP {entity}")
     else:
-        ax.barh(y, checked["reached"], color=_ICP)
-    reached = checked["reached"]
-    for yi, count, rate, low, high in zip(
-        y, reached, checked["rate"], checked["lower"], checked["upper"], strict=True
-    ):
-        text = f"{count:,.0f}"
-        if pd.notna(rate):
-            text += f"  {rate:.0%}" + (f" [{low:.0%}-{high:.0%}]" if pd.notna(low) else "")
-        ax.text(count, yi, " " + text, va="center", fontsize=8)
+        ax.barh(y, reached, color=_ICP)
+    peak = max(float(reached.max()), 1.0)
+    # bars use the left 55% of the axes; counts follow each bar, rates sit in their own column
+    ax.set_xlim(0, peak / 0.55)
+    for yi, count in zip(y, reached, strict=True):
+        ax.text(count, yi, f" {count:,.0f}", va="center", fontsize=8)
+    column = ax.get_yaxis_transform()  # x in axes fraction, y in data
+    header = y[0] + 0.75
+    if parts is None:
+        ax.text(0.72, header, "conversion [interval]", transform=column, fontsize=8, weight="bold")
+        for yi, rate, low, high in zip(
+            y, checked["rate"], checked["lower"], checked["upper"], strict=True
+        ):
+            interval = "" if np.isnan(low) else f" [{_pct(low)}-{_pct(high)}]"
+            ax.text(0.72, yi, _pct(rate) + interval, transform=column, va="center", fontsize=8)
+    else:
+        aligned = {
+            k: parts[k].reindex(frame.index) for k in ("icp_rate", "rate_icp", "rate_non_icp")
+        }
+        values = {k: numeric_values(v, k) for k, v in aligned.items()}
+        ax.text(0.66, header, "ICP rate", transform=column, fontsize=8, weight="bold")
+        ax.text(0.80, header, "conv. ICP / non", transform=column, fontsize=8, weight="bold")
+        for i, yi in enumerate(y):
+            ax.text(
+                0.66, yi, _pct(values["icp_rate"][i]), transform=column, va="center", fontsize=8
+            )
+            both = f"{_pct(values['rate_icp'][i])} / {_pct(values['rate_non_icp'][i])}"
+            ax.text(0.80, yi, both, transform=column, va="center", fontsize=8)
+        ax.legend(loc="lower right", fontsize=7, ncol=2, frameon=False)
+    ax.set_ylim(-1.3 if parts is not None else -0.6, y[0] + 1.2)
     ax.set_yticks(y, stages)
-    ax.set_xlabel("entities reaching the stage (rate from the previous stage, interval)")
-    ax.set_xlim(0, max(reached.max(), 1) * 1.45)
-    # conversion rates with their interval whiskers, on their own axis at the top
-    rates = checked["rate"]
-    known = ~np.isnan(rates)
-    if known.any():
-        top = ax.twiny()
-        low = np.nan_to_num(checked["lower"], nan=0.0)
-        high = np.nan_to_num(checked["upper"], nan=0.0)
-        whiskers = np.vstack([rates - low, high - rates])[:, known]
-        top.errorbar(
-            rates[known],
-            y[known],
-            xerr=np.maximum(whiskers, 0.0),
-            fmt="D",
-            color="#d9822b",
-            capsize=3,
-            markersize=4,
-            label="conversion rate",
-        )
-        top.set_xlim(0, 1)
-        top.set_xlabel("conversion rate from the previous stage")
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= peak]  # no scale under the text column
+    ax.set_xticks(ticks, [f"{t:,.0f}" for t in ticks])
+    ax.set_xlabel(f"{entity} per 1,000 entering" if projected else f"{entity} reaching the stage")
+    ax.set_title(heading)
     return ax
 
 
@@ -257,7 +333,9 @@ def icp_rates(
             linewidth=1,
             label="interval",
         )
-    ax.axhspan(low, high, color="#9bd3ae", alpha=0.3, label=f"target band {low:.0%}-{high:.0%}")
+    ax.axhspan(
+        low, high, color="#9bd3ae", alpha=0.3, zorder=0, label=f"target band {low:.0%}-{high:.0%}"
+    )  # behind the bars: their colours stay true
     if "all" in frame.index:
         ax.axhline(
             float(frame["icp_rate"].to_numpy(dtype=float)[list(frame.index).index("all")]),
@@ -266,9 +344,11 @@ def icp_rates(
             linewidth=1,
             label="all groups",
         )
-    for xi, rate in zip(x, rates, strict=True):
+    # each rate above its bar and above its whisker, so the two never cross
+    tops = np.where(np.isnan(upper), rates, np.fmax(rates, upper))
+    for xi, rate, height in zip(x, rates, tops, strict=True):
         if not np.isnan(rate):
-            ax.text(float(xi), rate + 0.01, f"{rate:.0%}", ha="center", va="bottom", fontsize=7)
+            ax.text(float(xi), height + 0.01, f"{rate:.0%}", ha="center", va="bottom", fontsize=7)
     # group and size under the bar; upright text for a few groups, vertical for many
     ticks = [f"{label}\n(n={total:,.0f})" for label, total in zip(labels, totals, strict=True)]
     ax.set_xticks(x, ticks, rotation=0 if len(labels) <= 6 else 90, fontsize=8)
