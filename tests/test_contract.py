@@ -553,11 +553,12 @@ SPECS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         {
             "contributions": bk.priority_contributions(PRIORITY_INPUT, WEIGHTS, scales=SCALES),
             "top": 2,
+            "title": "Top accounts",
         },
     ),
     "plot.score_history": (
         lambda **kw: plot.score_history(ax=_fig(), **kw),
-        {"history": HISTORY, "threshold": 20.0},
+        {"history": HISTORY, "threshold": 20.0, "top": 5, "title": "Scores"},
     ),
 }
 

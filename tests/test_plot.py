@@ -216,3 +216,35 @@ def test_grade_grid_text_contrasts_with_its_cell() -> None:
     assert ax.get_title() == "Leads by ICP fit and engagement"
     assert plot.grade_grid(grades, title="Q3 leads").get_title() == "Q3 leads"
     plt.close("all")
+
+
+def test_score_history_draws_the_highest_scores_by_default() -> None:
+    dates = pd.to_datetime(["2026-06-01", "2026-07-01", "2026-08-01"])
+    history = pd.DataFrame(
+        np.array([[0.0, 10, 5], [50, 80, 120], [20, 30, 40], [90, 60, 10]]),
+        index=["a", "b", "c", "d"],
+        columns=dates,
+    )
+    ax = plot.score_history(history, threshold=100, top=2)
+    assert [line.get_label() for line in ax.get_lines()][:2] == ["b", "c"]  # 120 and 40 now
+    assert ax.get_title() == "Score over time"
+    assert plot.score_history(history, rows=["d"], title="d").get_lines()[0].get_label() == "d"
+    with pytest.raises(bk.ValidationError, match="top must be an integer >= 1"):
+        plot.score_history(history, top=0)
+    plt.close("all")
+
+
+def test_priority_bars_legend_clear_of_the_bars() -> None:
+    rng = np.random.default_rng(3)
+    items = pd.DataFrame(rng.random((30, 4)), columns=["fit", "opp", "history", "relation"])
+    items.index = [f"acct{i:02d}" for i in range(30)]
+    parts = bk.priority_contributions(
+        items, {"fit": 0.4, "opp": 0.3, "history": 0.2, "relation": 0.1}
+    )
+    ax = plot.priority_bars(parts)
+    assert ax.get_title() == "ABM priority of the top 15 accounts"
+    _assert_no_overlaps(ax)
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not any(p.get_window_extent(renderer).overlaps(legend) for p in ax.patches)
+    plt.close("all")

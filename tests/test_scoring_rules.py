@@ -588,8 +588,10 @@ def test_property_matches_reference_and_ledger_sums(
 ) -> None:
     options = _CASES[case]
     events = _events(seed % 1000, n=int(seed % 80) + 1, resets="resets" in options)
-    if tz is not None:
-        events["timestamp"] = events["timestamp"].dt.tz_localize(tz)
+    if tz is not None:  # wall times a DST change skips or repeats: moved forward, standard time
+        events["timestamp"] = events["timestamp"].dt.tz_localize(
+            tz, nonexistent="shift_forward", ambiguous=np.zeros(len(events), dtype=bool)
+        )
     as_of = pd.Timestamp("2026-10-15 12:00", tz=tz)
     model = ScoringModel(POINTS, **options)  # type: ignore[arg-type]
     with pytest.MonkeyPatch.context() as m:

@@ -427,7 +427,13 @@ def grade_grid(grades: pd.Series, *, title: str | None = None, ax: Axes | None =
     return ax
 
 
-def priority_bars(contributions: pd.DataFrame, *, top: int = 15, ax: Axes | None = None) -> Axes:
+def priority_bars(
+    contributions: pd.DataFrame,
+    *,
+    top: int = 15,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """ABM priority of the top accounts, each bar split into its items' contributions.
 
     Parameters
@@ -436,6 +442,15 @@ def priority_bars(contributions: pd.DataFrame, *, top: int = 15, ax: Axes | None
         :func:`~bbmkit.priority_contributions` output.
     top : int, default 15
         How many accounts, highest priority first.
+    title : str, optional
+        Defaults to "ABM priority of the top" and the number of accounts.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Examples
     --------
@@ -458,6 +473,7 @@ def priority_bars(contributions: pd.DataFrame, *, top: int = 15, ax: Axes | None
     shown_n = check_int(top, name="top", low=1)
     order = frame.sum(axis=1).sort_values(ascending=False, kind="stable").index[:shown_n]
     shown = frame.loc[order]
+    heading = _title(title, f"ABM priority of the top {len(shown)} accounts")
     ax = _axes(ax)
     y = np.arange(len(shown))[::-1]
     left = np.zeros(len(shown))
@@ -467,8 +483,10 @@ def priority_bars(contributions: pd.DataFrame, *, top: int = 15, ax: Axes | None
         left += values
     ax.set_yticks(y, [str(i) for i in shown.index])
     ax.set_xlim(0, 1)
+    ax.set_ylim(-0.6, len(shown) + 0.6)  # a row of headroom holds the legend clear of the bars
     ax.set_xlabel("priority (contribution of each item)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=7, ncol=min(len(shown.columns), 4), frameon=False)
+    ax.set_title(heading)
     return ax
 
 
@@ -477,6 +495,8 @@ def score_history(
     *,
     threshold: float | None = None,
     rows: list[Any] | None = None,
+    top: int = 10,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Score (or account score) over time, with the handover threshold.
@@ -489,7 +509,19 @@ def score_history(
     threshold : float, optional
         Drawn as a horizontal line.
     rows : list, optional
-        Which rows to draw (default: the first 10).
+        Which rows to draw; by default the ``top`` rows with the highest
+        latest score (the contacts closest to, or past, handover).
+    top : int, default 10
+        How many rows to draw when ``rows`` is not given.
+    title : str, optional
+        Defaults to "Score over time".
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Examples
     --------
@@ -508,7 +540,13 @@ def score_history(
     if not frame.columns.is_unique:
         raise ValidationError("history has a date (column) more than once")
     level = None if threshold is None else check_number(threshold, name="threshold")
-    chosen = list(frame.index[:10]) if rows is None else check_list(rows, name="rows")
+    n_top = check_int(top, name="top", low=1, high=1_000)
+    heading = _title(title, "Score over time")
+    if rows is None:  # the highest scores now; ties in the history's order
+        latest = numeric_values(frame.iloc[:, -1], str(frame.columns[-1]))
+        chosen = list(frame.index[np.argsort(-latest, kind="stable")[:n_top]])
+    else:
+        chosen = check_list(rows, name="rows")
     missing = [r for r in chosen if not isinstance(r, Hashable) or r not in frame.index]
     if missing:
         raise ValidationError(
@@ -525,5 +563,7 @@ def score_history(
     if pd.api.types.is_datetime64_any_dtype(frame.columns.dtype):
         ax.tick_params(axis="x", labelrotation=30)
     ax.set_ylabel("score")
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_xlabel(str(frame.columns.name or "date"))
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(heading)
     return ax
