@@ -117,7 +117,7 @@ def test_one_lead_iso_table_path(record: Any) -> None:
     record(build_and_score)
 
 
-# a model with marketing-automation rules: the same rule engine on small arrays
+# a model with marketing-automation rules: run contact by contact in Python
 RULES_MODEL = bk.ScoringModel(
     POINTS, limits={"web_visit": (1, "D")}, inactivity=(10, "M"), floor=0.0
 )

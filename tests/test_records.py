@@ -430,3 +430,94 @@ def test_fit_record_errors_and_missing_values() -> None:
         PROFILE.fit_record(dict(record, partner="yes"))
     with pytest.raises(ValidationTypeError, match="record must be a mapping"):
         PROFILE.fit_record([1, 2])  # type: ignore[arg-type]
+
+
+RULE_MODELS = [
+    {"limits": {"visit": (1, "D"), "email": (2, "W"), "demo": (1, None)}, "half_life": 20.0},
+    {"limits": {"visit": (2, "M"), "email": (1, "Q")}, "step_decay": (0.3, "M"), "window": 90.0},
+    {"step_decay": (0.5, 30.0), "groups": {"m": ["visit", "email"]}, "group_caps": {"m": 7.0}},
+    {"inactivity": (5.0, "M"), "floor": 0.0, "resets": {"recycled": 10.0}, "cap": 60.0},
+    {"inactivity": (3.0, 14.0), "floor": -5.0, "event_caps": {"visit": 9.0}},
+    {"half_life": 15.0, "floor": 0.0, "resets": {"recycled": 0.0}, "limits": {"visit": (1, "D")}},
+    {"lifespan": 45.0, "limits": {"visit": (1, "Y")}, "cap": 50.0},
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["x", "y"]),
+            st.sampled_from([*POINTS, "recycled"]),
+            st.integers(0, 200 * 24 * 60),  # minutes over 200 days
+        ),
+        min_size=1,
+        max_size=14,
+    ),
+    which=st.integers(0, len(RULE_MODELS) - 1),
+    offset=st.sampled_from([None, 0, 9, -5]),
+    as_of_minutes=st.none() | st.integers(0, 260 * 24 * 60),
+)
+def test_property_rule_models_equal_score(
+    rows: list[tuple[str, str, int]],
+    which: int,
+    offset: int | None,
+    as_of_minutes: int | None,
+) -> None:
+    options = RULE_MODELS[which]
+    model = ScoringModel(POINTS, **options)  # type: ignore[arg-type]
+    if not model.resets:
+        rows = [r for r in rows if r[1] != "recycled"]
+    zone = None if offset is None else dt.timezone(dt.timedelta(hours=offset))
+    start = dt.datetime(2026, 1, 31, tzinfo=zone)  # a month end: day clipping is exercised
+    records = [
+        {"contact_id": c, "event_type": e, "timestamp": start + dt.timedelta(minutes=m)}
+        for c, e, m in rows
+    ]
+    as_of = None if as_of_minutes is None else start + dt.timedelta(minutes=as_of_minutes)
+    got = model.score_records(records, as_of=as_of)
+    if not records:
+        assert got == {}
+        return
+    frame = pd.DataFrame(records)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    _close(got, model.score(frame, as_of=as_of))
+
+
+def test_rules_of_a_few_records_run_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bbmkit.scoring as scoring
+
+    calls: list[int] = []
+    real = scoring.rule_scores
+    monkeypatch.setattr(
+        scoring,
+        "rule_scores",
+        lambda *a: calls.append(1) or real(*a),  # type: ignore[func-returns-value]
+    )
+    model = ScoringModel(POINTS, **MODELS["marketo"])  # type: ignore[arg-type]
+    frame = _frame(3, 20, resets=True)
+    model.score_records(_records(frame, "iso"))
+    assert calls == [1]
+    # a named zone with daylight saving and a calendar: the array engine, the same numbers
+    frame["timestamp"] = frame["timestamp"].dt.tz_localize("Europe/Berlin")
+    records = _records(frame, "datetime")
+    _close(model.score_records(records), model.score(frame))
+    assert calls == [1]
+
+
+def test_month_steps_at_the_exact_boundary_hand_worked() -> None:
+    # Jan 31 + 1 calendar month is Feb 28 (the day clipped): exactly one whole month then
+    model = ScoringModel({"visit": 8}, step_decay=(0.5, "M"))
+    records = [{"contact_id": "a", "event_type": "visit", "timestamp": "2026-01-31T10:00:00"}]
+    frame = pd.DataFrame(records).assign(timestamp=lambda f: pd.to_datetime(f["timestamp"]))
+    for as_of, want in (
+        ("2026-02-28T09:59:59", 8.0),
+        ("2026-02-28T10:00:00", 4.0),
+        ("2026-03-31T10:00:00", 2.0),
+    ):
+        assert model.score_records(records, as_of=as_of) == {"a": want}
+        assert model.score(frame, as_of=as_of).tolist() == [want]
+    # inactivity: -3 at each whole month since the last visit, floored at 0
+    idle = ScoringModel({"visit": 8}, inactivity=(3.0, "M"), floor=0.0)
+    assert idle.score_records(records, as_of="2026-02-28T10:00:00") == {"a": 5.0}
+    assert idle.score_records(records, as_of="2026-05-31T10:00:00") == {"a": 0.0}

@@ -56,8 +56,15 @@ from bbmkit._kernels import (
     scores_from_log,
     scores_from_values,
 )
-from bbmkit._records import Records, RecordScores, plain_scores, sorted_ids
-from bbmkit._records import as_of_days as record_as_of_days
+from bbmkit._records import (
+    Records,
+    RecordScores,
+    plain_scores,
+    rule_scores,
+    rules_apply,
+    sorted_ids,
+)
+from bbmkit._records import as_of_ticks as record_as_of_ticks
 from bbmkit._validation import (
     TICKS_PER_DAY,
     check_frame,
@@ -543,7 +550,10 @@ class ScoringModel:
         reads the records directly and, for a model of points, decay and
         caps, computes the formula in Python (microseconds). A model with
         limits, group caps, step decay, a window, inactivity, a floor or
-        resets runs the same rule engine as :meth:`score` on small arrays.
+        resets runs its rules contact by contact in Python too (tens of
+        microseconds); only calendar rules over times in a named zone with
+        daylight saving (not naive times, not fixed offsets such as ISO
+        text's ``+09:00``) go to the array engine of :meth:`score`.
         The numbers equal :meth:`score`'s on the same events (to 1e-12).
         For large batches use :meth:`score`: it is the fast path there.
 
@@ -617,15 +627,20 @@ class ScoringModel:
             column=f"records field {time!r}",
         )
         per_day = float(TICKS_PER_DAY["us"]) if data.is_datetime else None
-        if self._plain and data.quantities is None:
+        plain = self._plain and data.quantities is None
+        if plain or rules_apply(self, data):
             if as_of is None:  # the latest event, as a log of these times gives it
-                latest = max(data.times)
-                days = float(latest) / per_day if per_day is not None else latest
+                ticks: float = max(data.times)
             else:
-                fast = record_as_of_days(as_of, data)
-                days = clock.to_days(as_of) if fast is None else fast
-            result.update(plain_scores(self, data, days))
+                fast = record_as_of_ticks(as_of, data)
+                ticks = clock.to_raw(as_of) if fast is None else fast
+            days = float(ticks) / per_day if per_day is not None else float(ticks)
+            scores = (
+                plain_scores(self, data, days) if plain else rule_scores(self, data, ticks, days)
+            )
+            result.update(scores)
             return result
+        # named time zones with daylight saving and a calendar: the array engine reads them
         raw: npt.NDArray[np.int64] | npt.NDArray[np.float64] = (
             np.array(data.times, dtype=np.int64)
             if data.is_datetime
