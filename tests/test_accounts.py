@@ -40,7 +40,7 @@ def _frame(accounts: dict[str, list[float]]) -> tuple[pd.Series, pd.Series]:
 
 
 # --------------------------------------------------------------------------
-# the DOMAIN.md section 4 table
+# the hand-worked handover table (one contact at 100, or several at about 60)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from bbmkit import (
 JOURNEY = Funnel.customer_journey()
 
 # --------------------------------------------------------------------------
-# DOMAIN.md section 3, every number
+# the hand-worked funnel example (awareness to promoter), every number
 
 
 def test_forward_projection() -> None:

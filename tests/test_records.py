@@ -521,3 +521,49 @@ def test_month_steps_at_the_exact_boundary_hand_worked() -> None:
     idle = ScoringModel({"visit": 8}, inactivity=(3.0, "M"), floor=0.0)
     assert idle.score_records(records, as_of="2026-02-28T10:00:00") == {"a": 5.0}
     assert idle.score_records(records, as_of="2026-05-31T10:00:00") == {"a": 0.0}
+
+
+def test_pytz_style_zones_with_one_tzinfo_per_offset_are_one_zone() -> None:
+    from bbmkit._records import _same_zone
+
+    class Offset(dt.tzinfo):  # pytz gives CET and CEST of Europe/Berlin their own tzinfo
+        def __init__(self, hours: int) -> None:
+            self.zone, self.hours = "Europe/Berlin", hours
+
+        def utcoffset(self, _: object) -> dt.timedelta:
+            return dt.timedelta(hours=self.hours)
+
+        def dst(self, _: object) -> dt.timedelta:
+            return dt.timedelta(0)
+
+    winter, summer = Offset(1), Offset(2)
+    assert _same_zone(winter, summer)
+    assert not _same_zone(dt.UTC, dt.timezone(dt.timedelta(hours=2)))
+    records = [
+        {
+            "contact_id": 1,
+            "event_type": "visit",
+            "timestamp": dt.datetime(2026, 1, 5, tzinfo=winter),
+        },
+        {
+            "contact_id": 1,
+            "event_type": "visit",
+            "timestamp": dt.datetime(2026, 7, 5, tzinfo=summer),
+        },
+    ]
+    data = Records_of(records)
+    assert data.tz is winter  # the zone kept: calendars are read in it (by the array engine)
+
+
+def Records_of(records: list[dict[str, Any]]) -> Any:
+    from bbmkit._records import Records
+
+    return Records(
+        records,
+        {"visit": 0},
+        contact="contact_id",
+        event="event_type",
+        time="timestamp",
+        quantity=None,
+        ignore_unknown=False,
+    )

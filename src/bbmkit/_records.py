@@ -91,6 +91,12 @@ def _datetime_us(value: _dt.datetime) -> int:
     return (value - (_EPOCH if value.tzinfo is None else _EPOCH_UTC)) // _US
 
 
+def _same_zone(a: object, b: object) -> bool:
+    """Whether two tzinfos are one named zone (pytz gives each UTC offset of a zone its own)."""
+    name = getattr(a, "zone", None) or getattr(a, "key", None)
+    return name is not None and name == (getattr(b, "zone", None) or getattr(b, "key", None))
+
+
 def _parse_time(value: object, i: int, name: str) -> tuple[float | int, bool, Any]:
     """A record's time: (us since the epoch, True, tzinfo) or (days, False, None)."""
     if isinstance(value, str):
@@ -209,7 +215,7 @@ class Records:
                         f"earlier records' times are {'naive' if tz is None else 'tz-aware'}; "
                         "use one kind"
                     )
-                if zone != tz:
+                if zone != tz and not _same_zone(zone, tz):
                     tz = _dt.UTC  # several zones: instants compare, calendars are UTC's
             if quantities is not None:
                 q = _field(record, quantity, i)  # type: ignore[arg-type]
