@@ -19,7 +19,6 @@ from bbmkit.abm import SCALE_MODES
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 NUMBER: dict[str, Any] = {"type": "number"}
 NULL: dict[str, Any] = {"type": "null"}
-SCALAR: dict[str, Any] = {"type": ["string", "number", "boolean"]}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
